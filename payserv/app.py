@@ -1,0 +1,86 @@
+"""``create_app``: the aiohttp application with its pool, queue, HTTP client and worker."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import aiohttp
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from payserv.context import HTTP, POOL, QUEUE, SETTINGS
+from payserv.database import create_pool
+from payserv.jobs import all_jobs
+from payserv.middleware import request_middleware
+from payserv.queue import JobDeps, JobSpec, WorkerRunner, build_queue_app
+from payserv.routes import setup_routes
+from payserv.settings import Settings
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+def create_app(
+    settings: Settings,
+    dsn: str,
+    *,
+    run_worker: bool = True,
+    serve_http: bool = True,
+    jobs: list[JobSpec] | None = None,
+) -> web.Application:
+    """The application; nothing connects until it starts (``cleanup_ctx``).
+
+    ``run_worker`` runs a Procrastinate worker in this process; ``serve_http`` adds the
+    routes (a worker-only process has none). ``jobs`` replaces the registered jobs (tests).
+    """
+    app = web.Application(middlewares=[request_middleware], client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(["html"]),
+    )
+    app.cleanup_ctx.append(_database(dsn))
+    app.cleanup_ctx.append(_queue(dsn, all_jobs() if jobs is None else jobs))
+    app.cleanup_ctx.append(_http_client)
+    if run_worker:
+        app.cleanup_ctx.append(_worker)
+    if serve_http:
+        setup_routes(app)
+    return app
+
+
+def _database(dsn: str) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def pool_context(app: web.Application) -> AsyncIterator[None]:
+        app[POOL] = await create_pool(dsn, app[SETTINGS].db_pool_size)
+        yield
+        await app[POOL].close()
+
+    return pool_context
+
+
+def _queue(dsn: str, jobs: list[JobSpec]) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def queue_context(app: web.Application) -> AsyncIterator[None]:
+        queue = build_queue_app(dsn, app[SETTINGS], jobs)
+        await queue.open_async(pool=app[POOL])
+        app[QUEUE] = queue
+        yield
+        await queue.close_async()
+
+    return queue_context
+
+
+async def _http_client(app: web.Application) -> AsyncIterator[None]:
+    # One session for every outbound call; each call still sets its own timeout.
+    app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+    yield
+    await app[HTTP].close()
+
+
+async def _worker(app: web.Application) -> AsyncIterator[None]:
+    deps = JobDeps(app[POOL], app[SETTINGS], app[QUEUE], app[HTTP])
+    runner = WorkerRunner(app[QUEUE], deps, app[SETTINGS])
+    runner.start()
+    yield
+    await runner.stop()

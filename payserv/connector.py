@@ -1,0 +1,225 @@
+"""A Procrastinate connector over payserv's own asyncpg pool.
+
+Procrastinate ships only psycopg connectors; this one lets handlers defer a job on the
+connection of their own transaction (``configure(connection=conn)``), so a row and its
+job commit or roll back together. Facts it relies on: shared/notes/procrastinate-on-asyncpg.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import functools
+import json
+import re
+import time
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+import asyncpg
+import structlog
+from procrastinate import exceptions, manager
+from procrastinate.connector import BaseAsyncConnector, Notify
+
+from payserv.database import CONNECTION_ERRORS, connect
+
+log = structlog.get_logger(__name__)
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+# Procrastinate concatenates some numbers with text (``%(nb_hours)s || 'HOUR'``), so
+# Postgres infers text there and asyncpg refuses an int: such parameters are sent as str.
+_CONCATENATED = re.compile(r"%\((\w+)\)s\s*\|\|")
+_KEY_DETAIL = re.compile(r"Key \((.*?)\)=\((.*?)\)")
+_WAKE_UP = json.dumps({"type": "job_inserted", "job_id": 0})
+KEEPALIVE_SECONDS = 30.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Translated:
+    """A query in asyncpg form: ``$n`` placeholders, their names, which go as text."""
+
+    sql: str
+    names: tuple[str, ...]
+    text_names: frozenset[str]
+
+    def arguments(self, values: dict[str, Any]) -> list[Any]:
+        return [
+            str(values[name])
+            if name in self.text_names and values[name] is not None
+            else values[name]
+            for name in self.names
+        ]
+
+
+@functools.lru_cache(maxsize=256)
+def translate_query(query: str) -> Translated:
+    """psycopg ``%(name)s`` placeholders to asyncpg ``$n``, one index per name."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    sql = _PLACEHOLDER.sub(number, query).replace("%%", "%")
+    return Translated(sql, tuple(names), frozenset(_CONCATENATED.findall(query)))
+
+
+@contextlib.contextmanager
+def _wrap_exceptions() -> Any:
+    """asyncpg errors to the exceptions Procrastinate's manager understands."""
+    try:
+        yield
+    except asyncpg.UniqueViolationError as exc:
+        queueing_lock = None
+        if exc.constraint_name == manager.QUEUEING_LOCK_CONSTRAINT:
+            match = _KEY_DETAIL.search(exc.detail or "")
+            queueing_lock = match.group(2) if match else None
+        raise exceptions.UniqueViolation(
+            constraint_name=exc.constraint_name, queueing_lock=queueing_lock
+        ) from exc
+    except (asyncpg.PostgresError, *CONNECTION_ERRORS) as exc:
+        raise exceptions.ConnectorException(str(exc)) from exc
+
+
+class AsyncpgConnector(BaseAsyncConnector):
+    """Procrastinate's connector contract implemented with asyncpg."""
+
+    def __init__(self, *, dsn: str, retry_seconds: float = 90.0) -> None:
+        self.dsn = dsn
+        self.retry_seconds = retry_seconds
+        self._pool: asyncpg.Pool | None = None
+        self._owns_pool = False
+        self._notify_tasks: set[asyncio.Task[None]] = set()
+
+    async def open_async(self, pool: asyncpg.Pool | None = None) -> None:
+        if pool is None:
+            from payserv.database import create_pool
+
+            pool = await create_pool(self.dsn, 10)
+            self._owns_pool = True
+        self._pool = pool
+
+    async def close_async(self) -> None:
+        # A pool we were given belongs to the application, which closes it.
+        if self._pool is not None and self._owns_pool:
+            await self._pool.close()
+        self._pool = None
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection, waiting out a database outage of up to ``retry_seconds``.
+
+        Only acquiring is retried: a query such as fetch_job is not idempotent, so a
+        failure once it was sent must surface (the stalled-jobs task recovers it).
+        """
+        if self._pool is None:
+            raise exceptions.AppNotOpen()
+        deadline = time.monotonic() + self.retry_seconds
+        delay = 0.1
+        while True:
+            try:
+                connection = await self._pool.acquire()
+                break
+            except CONNECTION_ERRORS as exc:
+                if time.monotonic() >= deadline:
+                    raise exceptions.ConnectorException(str(exc)) from exc
+                log.warning("database_unavailable_retrying", error=str(exc), delay=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+        try:
+            yield connection
+        finally:
+            await self._pool.release(connection)
+
+    async def execute_query_async(self, query: str, **arguments: Any) -> None:
+        if not arguments:
+            # The schema script has many statements: only the simple protocol runs it.
+            async with self._connection() as conn:
+                with _wrap_exceptions():
+                    await conn.execute(query.replace("%%", "%"))
+            return
+        translated = translate_query(query)
+        async with self._connection() as conn:
+            with _wrap_exceptions():
+                await conn.execute(translated.sql, *translated.arguments(arguments))
+
+    async def execute_query_one_async(self, query: str, **arguments: Any) -> dict[str, Any]:
+        async with self._connection() as conn:
+            return await self.execute_query_one_async_with_connection(conn, query, **arguments)
+
+    async def execute_query_all_async(
+        self, query: str, **arguments: Any
+    ) -> list[dict[str, Any]]:
+        async with self._connection() as conn:
+            return await self.execute_query_all_async_with_connection(conn, query, **arguments)
+
+    async def execute_query_one_async_with_connection(
+        self, connection: Any, query: str, **arguments: Any
+    ) -> dict[str, Any]:
+        translated = translate_query(query)
+        with _wrap_exceptions():
+            row = await connection.fetchrow(translated.sql, *translated.arguments(arguments))
+        if row is None:
+            raise exceptions.NoResult()
+        return dict(row)
+
+    async def execute_query_all_async_with_connection(
+        self, connection: Any, query: str, **arguments: Any
+    ) -> list[dict[str, Any]]:
+        translated = translate_query(query)
+        with _wrap_exceptions():
+            rows = await connection.fetch(translated.sql, *translated.arguments(arguments))
+        return [dict(row) for row in rows]
+
+    async def listen_notify(self, on_notification: Notify, channels: Iterable[str]) -> None:
+        """LISTEN on a dedicated connection until cancelled; never raises.
+
+        A raising listener would stop the worker, so a lost connection is reconnected
+        with backoff, re-LISTENed, and the worker is woken to fetch whatever was
+        deferred meanwhile (its polling keeps running during the outage).
+        """
+        channels = list(channels)
+        delay = 0.1
+        reconnecting = False
+        while True:
+            try:
+                await self._listen_once(on_notification, channels, wake=reconnecting)
+                delay = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("listen_connection_lost", error=str(exc), retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            reconnecting = True
+
+    async def _listen_once(
+        self, on_notification: Notify, channels: list[str], *, wake: bool
+    ) -> None:
+        conn = await connect(self.dsn)
+        lost = asyncio.Event()
+        conn.add_termination_listener(lambda _conn: lost.set())
+
+        def deliver(_conn: object, _pid: int, channel: str, payload: object) -> None:
+            task = asyncio.ensure_future(on_notification(channel=channel, payload=str(payload)))
+            self._notify_tasks.add(task)
+            task.add_done_callback(self._notify_tasks.discard)
+
+        try:
+            for channel in channels:
+                await conn.add_listener(channel, deliver)
+            log.info("listen_connected", channels=channels)
+            if wake:
+                await on_notification(channel=channels[0], payload=_WAKE_UP)
+            while not lost.is_set():
+                try:
+                    await asyncio.wait_for(lost.wait(), timeout=KEEPALIVE_SECONDS)
+                except TimeoutError:
+                    # A half-open TCP connection is only noticed by using it.
+                    await conn.execute("SELECT 1")
+            raise ConnectionError("LISTEN connection terminated")
+        finally:
+            conn.terminate()

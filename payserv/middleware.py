@@ -1,0 +1,98 @@
+"""Request id, the one JSON error shape, and the access log, for every request."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import aiohttp_jinja2
+import structlog
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from payserv.database import translate_error
+from payserv.errors import (
+    BadRequestError,
+    MethodNotAllowedError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PayservError,
+    ServerError,
+)
+from payserv.web import json_response
+
+log = structlog.get_logger("payserv.http")
+
+REQUEST_ID_HEADER = "X-Request-Id"
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=-]{1,200}$")
+_HTTP_ERRORS: dict[int, type[PayservError]] = {
+    404: NotFoundError,
+    405: MethodNotAllowedError,
+    413: PayloadTooLargeError,
+}
+
+
+@web.middleware
+async def request_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Bind a request id, turn every error into DESIGN §2's shape, log the request."""
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    request_id = given if _VALID_REQUEST_ID.match(given) else uuid.uuid4().hex
+    started = time.perf_counter()
+    with structlog.contextvars.bound_contextvars(request_id=request_id):
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            response = _http_exception(request, exc)
+        except PayservError as exc:
+            response = _error_response(request, exc)
+        except Exception as exc:
+            response = _error_response(request, _unexpected(request, exc))
+        response.headers[REQUEST_ID_HEADER] = request_id
+        log.info(
+            "http_request",
+            method=request.method,
+            path=request.path,
+            status=response.status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+        return response
+
+
+def _unexpected(request: web.Request, exc: Exception) -> PayservError:
+    translated = translate_error(exc)
+    if translated is not None:
+        log.warning("request_failed", error_code=translated.code, error=str(exc))
+        return translated
+    log.exception("unhandled_error", method=request.method, path=request.path)
+    return ServerError()
+
+
+def _http_exception(request: web.Request, exc: web.HTTPException) -> web.StreamResponse:
+    if exc.status < 400:
+        return exc  # redirects are responses, not errors
+    error_class = _HTTP_ERRORS.get(exc.status, BadRequestError)
+    description = None if exc.status in (404, 405) else exc.reason
+    if exc.status == 413:
+        description = "request body is too large"
+    error = error_class(description)
+    response = _error_response(request, error)
+    if exc.status == 405 and "Allow" in exc.headers:
+        response.headers["Allow"] = exc.headers["Allow"]
+    return response
+
+
+def _error_response(request: web.Request, error: PayservError) -> web.StreamResponse:
+    if _is_page(request):
+        response = aiohttp_jinja2.render_template(
+            "error.html", request, {"error": error}, status=error.status
+        )
+        return response
+    return json_response(error.to_body(), status=error.status)
+
+
+def _is_page(request: web.Request) -> bool:
+    """HTML routes are named ``page.*``; they render an error page instead of JSON."""
+    route = request.match_info.route
+    name = route.name if route is not None else None
+    return bool(name and name.startswith("page."))

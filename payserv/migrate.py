@@ -1,0 +1,67 @@
+"""``python run.py migrate``: apply payserv's and Procrastinate's schemas, idempotently."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import asyncpg
+import structlog
+from procrastinate.schema import SchemaManager
+
+from payserv.errors import PayservError
+from payserv.queries import query
+
+log = structlog.get_logger(__name__)
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema.sql"
+
+
+class SchemaError(PayservError):
+    """The database holds a schema payserv did not create, or only part of one."""
+
+
+def schema_text() -> str:
+    """payserv's application schema (``schema.sql``)."""
+    return SCHEMA_PATH.read_text(encoding="utf-8")
+
+
+def schema_hash() -> str:
+    """Identifies the schema a database was created with."""
+    return hashlib.sha256(schema_text().encode()).hexdigest()[:16]
+
+
+async def migrate(conn: asyncpg.Connection) -> bool:
+    """Apply both schemas in one transaction; False when they were already there.
+
+    Both go in one transaction so a failure leaves nothing half applied, and an
+    advisory lock makes two processes migrating at once apply it once.
+    """
+    async with conn.transaction():
+        await conn.execute(query("migrate_lock"))
+        state = await conn.fetchrow(query("schema_state"))
+        assert state is not None
+        if state["has_meta"]:
+            return await _check_existing(conn, has_procrastinate=state["has_procrastinate"])
+        if state["tables"]:
+            raise SchemaError(
+                "the database already has tables payserv did not create "
+                f"({', '.join(state['tables'][:8])}); use an empty database"
+            )
+        await conn.execute(schema_text())
+        await conn.execute(SchemaManager.get_schema())
+        await conn.execute(query("set_meta"), "schema_hash", schema_hash())
+    log.info("schema_applied", schema_hash=schema_hash())
+    return True
+
+
+async def _check_existing(conn: asyncpg.Connection, *, has_procrastinate: bool) -> bool:
+    if not has_procrastinate:
+        raise SchemaError("the payserv schema is only partly applied (no procrastinate_jobs)")
+    stored = await conn.fetchval(query("get_meta"), "schema_hash")
+    if stored != schema_hash():
+        raise SchemaError(
+            f"the database was created by another payserv schema ({stored}, this is "
+            f"{schema_hash()}); start from an empty database or PAYSERV_DATA_DIR"
+        )
+    return False

@@ -1,0 +1,155 @@
+"""The Procrastinate app of one payserv process: job registry, deferring, worker.
+
+Job functions are plain ``async def job(deps: JobDeps, **ids)``; :func:`build_queue_app`
+registers them on a fresh ``procrastinate.App`` per process (or per test database),
+so there is no module-level app to share between pools.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import asyncpg
+import procrastinate
+import structlog
+from procrastinate.job_context import JobContext
+from procrastinate.retry import RetryValue
+
+from payserv.connector import AsyncpgConnector
+from payserv.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+JobFunction = Callable[..., Awaitable[None]]
+RetryFactory = Callable[[Settings], RetryValue]
+CronFactory = Callable[[Settings], str]
+
+
+@dataclass(frozen=True)
+class JobDeps:
+    """What a job may use: the pool, settings, the queue itself and an HTTP session."""
+
+    pool: asyncpg.Pool
+    settings: Settings
+    queue: procrastinate.App
+    http: aiohttp.ClientSession
+    job_id: int | None = None
+    attempt: int = 0
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A job: its task name, function, retry strategy and (for periodic jobs) schedule."""
+
+    name: str
+    function: JobFunction
+    retry: RetryFactory | None = None
+    cron: CronFactory | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def build_queue_app(dsn: str, settings: Settings, specs: list[JobSpec]) -> procrastinate.App:
+    """A Procrastinate app over our connector with every job of ``specs`` registered."""
+    app = procrastinate.App(
+        connector=AsyncpgConnector(dsn=dsn, retry_seconds=settings.db_retry_seconds)
+    )
+    for spec in specs:
+        task = app.task(
+            name=spec.name,
+            pass_context=True,
+            retry=spec.retry(settings) if spec.retry else False,
+        )(_runner(spec))
+        if spec.cron is not None:
+            app.periodic(cron=spec.cron(settings), periodic_id=spec.name)(task)
+    return app
+
+
+def _runner(spec: JobSpec) -> Callable[..., Awaitable[None]]:
+    async def run(context: JobContext, **kwargs: Any) -> None:
+        deps: JobDeps = context.additional_context["deps"]
+        job = context.job
+        job_deps = JobDeps(deps.pool, deps.settings, deps.queue, deps.http, job.id, job.attempts)
+        with structlog.contextvars.bound_contextvars(job=spec.name, job_id=context.job.id):
+            await spec.function(job_deps, **kwargs)
+
+    run.__name__ = spec.name.replace(".", "_")
+    return run
+
+
+async def defer(
+    conn: asyncpg.Connection, queue: procrastinate.App, name: str, **kwargs: Any
+) -> int:
+    """Defer job ``name`` on ``conn``: it exists only if the caller's transaction commits."""
+    return await queue.configure_task(name, connection=conn).defer_async(**kwargs)
+
+
+async def defer_at(
+    conn: asyncpg.Connection,
+    queue: procrastinate.App,
+    name: str,
+    schedule_in: float,
+    **kwargs: Any,
+) -> int:
+    """Like :func:`defer`, to run ``schedule_in`` seconds from now."""
+    deferrer = queue.configure_task(
+        name, connection=conn, schedule_in={"seconds": max(0.0, schedule_in)}
+    )
+    return await deferrer.defer_async(**kwargs)
+
+
+class WorkerRunner:
+    """Runs the Procrastinate worker and restarts it if it dies (e.g. a database outage).
+
+    Procrastinate stops its worker when a side task (heartbeat, listener) fails, which
+    a long outage causes; payserv must instead wait and go on (DESIGN §1).
+    """
+
+    def __init__(self, queue: procrastinate.App, deps: JobDeps, settings: Settings) -> None:
+        self.queue = queue
+        self.deps = deps
+        self.settings = settings
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._supervise(), name="payserv-worker")
+
+    async def _supervise(self) -> None:
+        delay = 0.5
+        while not self._stopping.is_set():
+            try:
+                await self.queue.run_worker_async(
+                    concurrency=self.settings.worker_concurrency,
+                    fetch_job_polling_interval=self.settings.worker_poll_interval,
+                    update_heartbeat_interval=self.settings.worker_heartbeat_interval,
+                    stalled_worker_timeout=self.settings.stalled_job_seconds,
+                    shutdown_graceful_timeout=self.settings.shutdown_timeout,
+                    additional_context={"deps": self.deps},
+                    install_signal_handlers=False,
+                    wait=True,
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.error("worker_crashed", error=str(exc), restart_in=delay)
+            if self._stopping.is_set():
+                break
+            log.warning("worker_restarting", restart_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+    async def stop(self) -> None:
+        """Stop fetching jobs and let running ones finish (up to ``shutdown_timeout``)."""
+        self._stopping.set()
+        if self._task is None:
+            return
+        # Cancelling run_worker_async makes Procrastinate stop gracefully: it waits for
+        # running jobs up to shutdown_graceful_timeout, then unregisters the worker.
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task

@@ -1,0 +1,13 @@
+"""``python run.py seed``: demo data of every part (idempotent)."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from payserv.settings import Settings
+
+
+async def seed_demo_data(conn: asyncpg.Connection, settings: Settings) -> list[str]:
+    """Create each part's demo rows if missing; returns one line per thing seeded."""
+    lines: list[str] = []
+    return lines

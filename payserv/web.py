@@ -1,0 +1,120 @@
+"""Small HTTP helpers shared by every handler: JSON in, JSON out, query parameters."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from payserv.errors import BadRequestError
+
+MAX_AMOUNT_MINOR = 10**12
+
+
+def isoformat(value: datetime | None) -> str | None:
+    """ISO 8601 UTC with ``Z`` (DESIGN §2)."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def dumps(value: Any) -> str:
+    """The one JSON encoder of HTTP bodies."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_response(
+    body: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    """A JSON response encoded with :func:`dumps`."""
+    return web.Response(
+        text=dumps(body), status=status, content_type="application/json", headers=headers
+    )
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """The request body as a JSON object, or a 400 naming what is wrong."""
+    raw = await request.read()
+    if not raw:
+        raise BadRequestError("request body must be a JSON object")
+    try:
+        body = json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequestError("request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise BadRequestError("request body must be a JSON object")
+    return body
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def require_str(
+    body: Mapping[str, Any],
+    name: str,
+    *,
+    min_length: int = 1,
+    max_length: int = 255,
+    required: bool = True,
+) -> str | None:
+    """A string field within length bounds; None when optional and absent."""
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise BadRequestError(f"{name} is required", field=name)
+        return None
+    if not isinstance(value, str):
+        raise BadRequestError(f"{name} must be a string", field=name)
+    if not min_length <= len(value) <= max_length:
+        raise BadRequestError(
+            f"{name} must be {min_length} to {max_length} characters long", field=name
+        )
+    return value
+
+
+def require_int(
+    body: Mapping[str, Any],
+    name: str,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = MAX_AMOUNT_MINOR,
+) -> int:
+    """An integer field (JSON booleans and floats are refused) within bounds."""
+    value = body.get(name)
+    if value is None:
+        raise BadRequestError(f"{name} is required", field=name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadRequestError(f"{name} must be an integer", field=name)
+    if minimum is not None and value < minimum:
+        raise BadRequestError(f"{name} must be at least {minimum}", field=name)
+    if maximum is not None and value > maximum:
+        raise BadRequestError(f"{name} must be at most {maximum}", field=name)
+    return value
+
+
+def pagination(request: web.Request) -> tuple[int, int]:
+    """``?limit=`` (1–100, default 10) and ``?offset=`` (≥ 0), strictly parsed."""
+    limit = _query_int(request, "limit", 10, 1, 100)
+    offset = _query_int(request, "offset", 0, 0, 2**31 - 1)
+    return limit, offset
+
+
+def _query_int(request: web.Request, name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise BadRequestError(f"{name} must be an integer from {lo} to {hi}", field=name)
+    value = int(raw)
+    if not lo <= value <= hi:
+        raise BadRequestError(f"{name} must be an integer from {lo} to {hi}", field=name)
+    return value
+
+
+def page_body(data: list[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
+    """The list shape of DESIGN §2."""
+    return {"data": data, "total": total, "limit": limit, "offset": offset}

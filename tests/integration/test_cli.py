@@ -1,0 +1,195 @@
+"""``run.py`` as a user runs it: real processes, real Postgres."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.db import admin_connect, with_database
+
+COMMANDS = ["serve", "web", "worker", "migrate", "createuser", "seed", "psql"]
+
+
+def run_cli(
+    repo_root: Path, *args: str, env: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "run.py", *args],
+        cwd=repo_root,
+        env={**os.environ, "LOG_FORMAT": "json", **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def external_env(dsn: str) -> dict[str, str]:
+    return {"DATABASE_URL": dsn, "SECRET_KEY": "cli-test-secret"}
+
+
+@pytest.fixture
+async def empty_dsn(server_dsn: str) -> AsyncIterator[str]:
+    """A database with nothing in it (not cloned from the migrated template)."""
+    name = f"payserv_empty_{uuid.uuid4().hex[:12]}"
+    admin = await admin_connect(server_dsn)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    yield with_database(server_dsn, name)
+    admin = await admin_connect(server_dsn)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_every_command_has_help(repo_root: Path, command: str | None) -> None:
+    result = run_cli(repo_root, *([command] if command else []), "--help", env={})
+    assert result.returncode == 0, result.stderr
+    assert "usage: run.py" in result.stdout
+
+
+def test_migrate_twice_is_a_no_op(repo_root: Path, empty_dsn: str) -> None:
+    first = run_cli(repo_root, "migrate", env=external_env(empty_dsn))
+    assert first.returncode == 0, first.stderr
+    assert "schema applied" in first.stdout
+    second = run_cli(repo_root, "migrate", env=external_env(empty_dsn))
+    assert second.returncode == 0, second.stderr
+    assert "already up to date" in second.stdout
+
+
+async def test_migrate_refuses_foreign_and_partial_schemas(repo_root: Path, empty_dsn: str) -> None:
+    conn = await admin_connect(empty_dsn)
+    await conn.execute("CREATE TABLE invoices (id int)")
+    foreign = run_cli(repo_root, "migrate", env=external_env(empty_dsn))
+    assert foreign.returncode == 1
+    assert "invoices" in foreign.stderr and "did not create" in foreign.stderr
+    await conn.execute("DROP TABLE invoices; CREATE TABLE payserv_meta (key text, value text)")
+    partial = run_cli(repo_root, "migrate", env=external_env(empty_dsn))
+    assert partial.returncode == 1
+    assert "partly applied" in partial.stderr
+    await conn.close()
+
+
+def test_missing_secret_key_with_database_url_is_a_clear_error(
+    repo_root: Path, empty_dsn: str
+) -> None:
+    result = run_cli(repo_root, "migrate", env={"DATABASE_URL": empty_dsn, "SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_bad_setting_names_the_variable(repo_root: Path) -> None:
+    result = run_cli(repo_root, "migrate", env={"PORT": "eighty"})
+    assert result.returncode == 2
+    assert "PORT" in result.stderr
+
+
+def test_createuser_from_stdin_then_duplicate_fails(repo_root: Path, dsn: str) -> None:
+    env = external_env(dsn)
+    created = run_cli(
+        repo_root,
+        "createuser",
+        "bob",
+        "--superuser",
+        "--password-stdin",
+        env=env,
+        stdin="s3cret-pass\n",
+    )
+    assert created.returncode == 0, created.stderr
+    assert json.loads(created.stdout.strip().splitlines()[-1]) == {
+        "id": 1,
+        "username": "bob",
+        "is_superuser": True,
+    }
+    again = run_cli(repo_root, "createuser", "bob", "--password-stdin", env=env, stdin="x\n")
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
+    assert "s3cret-pass" not in created.stderr + created.stdout
+
+
+def test_psql_opens_the_configured_database(repo_root: Path, dsn: str) -> None:
+    result = run_cli(
+        repo_root,
+        "psql",
+        env=external_env(dsn),
+        stdin="SELECT count(*) AS jobs FROM procrastinate_jobs;\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "jobs" in result.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_zero_config_run_uses_embedded_postgres_and_stops_cleanly(
+    repo_root: Path, tmp_path: Path
+) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PAYSERV_DATA_DIR": str(tmp_path / "data"),
+        "PORT": str(port),
+        "LOG_FORMAT": "json",
+    }
+    env.pop("DATABASE_URL", None)
+    env.pop("SECRET_KEY", None)
+    process = subprocess.Popen(
+        [sys.executable, "run.py"],
+        cwd=repo_root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        health = _wait_for_health(port, process)
+        assert health["database"] == "connected"
+        assert health["status"] == "healthy"
+        assert (tmp_path / "data" / "pgdata" / "PG_VERSION").exists()
+        assert (tmp_path / "data" / "secret_key").stat().st_mode & 0o077 == 0
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    # The data is kept: a second migrate finds the schema in place.
+    again = run_cli(
+        repo_root,
+        "migrate",
+        env={"PAYSERV_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": "", "SECRET_KEY": ""},
+    )
+    assert again.returncode == 0, again.stderr
+    assert "already up to date" in again.stdout
+
+
+def _wait_for_health(port: int, process: subprocess.Popen[str]) -> dict[str, str]:
+    deadline = time.monotonic() + 60
+    last: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(
+                f"payserv exited: {process.stdout.read() if process.stdout else ''}"
+            )
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as resp:
+                last = json.loads(resp.read())
+                if last.get("worker") == "running":
+                    return last
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"payserv never became healthy: {last}")

@@ -1,0 +1,101 @@
+"""The job queue on our asyncpg connector: transactions, NOTIFY, stalled jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from payserv.context import POOL, QUEUE
+from payserv.jobs import all_jobs
+from payserv.queue import defer
+from tests.conftest import AppFactory
+from tests.helpers.jobs import RECORD, RUNS
+
+JOBS = [*all_jobs(), RECORD]
+
+
+async def test_rolled_back_defer_never_runs_committed_one_runs_on_notify(
+    start_app: AppFactory, db: asyncpg.Connection
+) -> None:
+    # Polling every 60 s: only NOTIFY can start the job within the wait below.
+    client = await start_app(jobs=JOBS, worker_poll_interval=60.0)
+    app = client.app
+    rolled_back, committed = f"rb-{uuid.uuid4()}", f"ok-{uuid.uuid4()}"
+
+    class Rollback(Exception):
+        pass
+
+    async with app[POOL].acquire() as conn:
+        with pytest.raises(Rollback):
+            async with conn.transaction():
+                await defer(conn, app[QUEUE], "tests.record", marker=rolled_back)
+                raise Rollback
+        async with conn.transaction():
+            job_id = await defer(conn, app[QUEUE], "tests.record", marker=committed)
+
+    assert await asyncio.wait_for(RUNS[committed].get(), timeout=10) == job_id
+    assert RUNS[rolled_back].empty()
+    rows = await db.fetch("SELECT args FROM procrastinate_jobs WHERE task_name = 'tests.record'")
+    assert [row["args"]["marker"] for row in rows] == [committed]
+    assert await db.fetchval("SELECT status::text FROM procrastinate_jobs WHERE id=$1", job_id) == (
+        "succeeded"
+    )
+
+
+async def test_stalled_job_of_killed_worker_is_retried(
+    start_app: AppFactory, db: asyncpg.Connection, settings: object, dsn: str, repo_root: Path
+) -> None:
+    marker = f"stalled-{uuid.uuid4()}"
+    worker = subprocess.Popen(
+        [sys.executable, str(repo_root / "tests/helpers/worker_process.py")],
+        env={**os.environ, "DATABASE_URL": dsn, "SECRET_KEY": "x", "LOG_FORMAT": "json"},
+        cwd=repo_root,
+    )
+    try:
+        async with db.transaction():
+            job_id = await _defer_with(db, marker)
+        await _wait_until(
+            db, "SELECT status::text = 'doing' FROM procrastinate_jobs WHERE id=$1", job_id
+        )
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert await db.fetchval("SELECT status::text FROM procrastinate_jobs WHERE id=$1", job_id) == (
+        "doing"
+    )
+    # A fresh in-process worker with a short stalled timeout picks the job up again.
+    await start_app(jobs=JOBS, stalled_job_seconds=2.0, worker_heartbeat_interval=0.5)
+    assert await asyncio.wait_for(RUNS[marker].get(), timeout=30) == job_id
+    await _wait_until(
+        db, "SELECT status::text = 'succeeded' FROM procrastinate_jobs WHERE id=$1", job_id
+    )
+    # attempts counts runs: the killed one and the retry.
+    attempts = await db.fetchval("SELECT attempts FROM procrastinate_jobs WHERE id=$1", job_id)
+    assert attempts == 2
+
+
+async def _defer_with(conn: asyncpg.Connection, marker: str) -> int:
+    """Defer ``tests.record`` (sleeping long) straight through a queue app on ``conn``."""
+    from payserv.queue import build_queue_app
+    from tests.conftest import base_settings
+
+    queue = build_queue_app("unused", base_settings(), JOBS)
+    return await defer(conn, queue, "tests.record", marker=marker, sleep=60.0)
+
+
+async def _wait_until(
+    conn: asyncpg.Connection, sql: str, *args: object, timeout: float = 30
+) -> None:
+    async with asyncio.timeout(timeout):
+        while not await conn.fetchval(sql, *args):
+            await asyncio.sleep(0.05)

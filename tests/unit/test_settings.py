@@ -1,0 +1,64 @@
+"""Settings from the environment: defaults, parsing, and errors naming the variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from payserv.errors import SettingsError
+from payserv.settings import load_settings
+
+
+def test_defaults() -> None:
+    settings = load_settings({})
+    assert settings.embedded and settings.database_url is None
+    assert settings.data_dir == Path(".payserv")
+    assert (settings.host, settings.port) == ("0.0.0.0", 8000)
+    assert settings.token_ttl_seconds == 86400
+    assert settings.max_body_bytes == 1024 * 1024
+    assert settings.check_status_failure_rate == 0.7
+    assert settings.seeds_test_merchant
+
+
+def test_values_are_parsed() -> None:
+    settings = load_settings(
+        {
+            "DATABASE_URL": "postgresql://db/payserv",
+            "PORT": "9000",
+            "TEST_MODE": "true",
+            "TEST_PAYMENT_SUCCESS": "false",
+            "STRIPE_SECRET_KEY_EUR": "sk_eur",
+            "STRIPE_SECRET_KEY": "sk_default",
+            "ATOMPAY_MERCH_ID": "317157",
+        }
+    )
+    assert settings.port == 9000 and settings.test_mode is True
+    assert settings.test_payment_success is False
+    assert dict(settings.stripe_secret_keys) == {"EUR": "sk_eur", "": "sk_default"}
+    assert dict(settings.atompay) == {"ATOMPAY_MERCH_ID": "317157"}
+    assert not settings.embedded and settings.seeds_test_merchant  # test mode seeds it
+    assert not load_settings({"DATABASE_URL": "postgresql://db/x"}).seeds_test_merchant
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PORT", "abc"),
+        ("PORT", "70000"),
+        ("TEST_MODE", "maybe"),
+        ("TOKEN_TTL_SECONDS", "0"),
+        ("CHECK_STATUS_FAILURE_RATE", "1.5"),
+        ("STATUS_POLL_TIME_SCALE", "nan"),
+        ("LOG_FORMAT", "xml"),
+        ("WORKER_CONCURRENCY", "-1"),
+    ],
+)
+def test_bad_values_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings({name: value})
+
+
+def test_repr_hides_secrets() -> None:
+    settings = load_settings({"SECRET_KEY": "topsecret", "BANK_WEBHOOK_SECRET": "banksecret"})
+    assert "topsecret" not in repr(settings) and "banksecret" not in repr(settings)
