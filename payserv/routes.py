@@ -13,3 +13,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/test/jobs/status", system.jobs_status, name="jobs_status")
     app.router.add_post("/users/token/", users.issue_user_token, name="user_token")
     app.router.add_get("/users/me/", users.current_user, name="current_user")
+    # ----- gateway -----
+    # ----- bank -----
+    # ----- polling -----
+    # ----- shop -----
+    # ----- atompay -----

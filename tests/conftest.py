@@ -25,6 +25,7 @@ from payserv.database import connect
 from payserv.logs import configure_logging
 from payserv.queue import JobSpec
 from payserv.settings import Settings
+from payserv.users import User, create_user, issue_token
 from tests.helpers.db import admin_connect, start_embedded_server, with_database
 
 TEST_SECRET_KEY = "test-secret-key-for-jwt-signing-only-000000"
@@ -154,3 +155,24 @@ def start_app(
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+UserFactory = Callable[..., Awaitable[tuple[User, dict[str, str]]]]
+
+
+@pytest.fixture
+def make_user(db: asyncpg.Connection) -> UserFactory:
+    """Create a user: ``user, headers = await make_user("bob", superuser=True)``.
+
+    ``headers`` carry a valid ``Authorization: Token …`` for that user.
+    """
+
+    async def make(
+        username: str | None = None, *, superuser: bool = False
+    ) -> tuple[User, dict[str, str]]:
+        name = username or f"user_{uuid.uuid4().hex[:8]}"
+        user = await create_user(db, name, "password-" + name, superuser=superuser)
+        token = issue_token(user, TEST_SECRET_KEY, 3600)
+        return user, {"Authorization": f"Token {token}"}
+
+    return make

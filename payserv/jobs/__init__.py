@@ -5,7 +5,12 @@ from __future__ import annotations
 from payserv.jobs import maintenance
 from payserv.queue import JobSpec
 
+# ----- part imports -----
+
 
 def all_jobs() -> list[JobSpec]:
     """The job specs of every part."""
-    return [*maintenance.JOBS]
+    return [
+        *maintenance.JOBS,
+        # ----- part jobs -----
+    ]

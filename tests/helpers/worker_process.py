@@ -1,17 +1,15 @@
-"""A standalone worker process running the test jobs (to be killed with -9 by a test)."""
+"""A standalone worker process running the test jobs (killed or SIGTERMed by tests)."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from aiohttp import web
-
 from payserv.app import create_app
+from payserv.cli import run_until_signal
 from payserv.jobs import all_jobs
 from payserv.logs import configure_logging
 from payserv.settings import load_settings
@@ -19,13 +17,11 @@ from tests.helpers.jobs import RECORD
 
 
 async def main() -> None:
-    settings = replace(load_settings(), worker_poll_interval=0.1)
+    settings = load_settings()
     configure_logging(settings)
     assert settings.database_url is not None
     app = create_app(settings, settings.database_url, serve_http=False, jobs=[*all_jobs(), RECORD])
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await asyncio.Event().wait()
+    await run_until_signal(app, settings, listen=False, command="worker")
 
 
 if __name__ == "__main__":

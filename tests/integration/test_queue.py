@@ -54,11 +54,7 @@ async def test_stalled_job_of_killed_worker_is_retried(
     start_app: AppFactory, db: asyncpg.Connection, settings: object, dsn: str, repo_root: Path
 ) -> None:
     marker = f"stalled-{uuid.uuid4()}"
-    worker = subprocess.Popen(
-        [sys.executable, str(repo_root / "tests/helpers/worker_process.py")],
-        env={**os.environ, "DATABASE_URL": dsn, "SECRET_KEY": "x", "LOG_FORMAT": "json"},
-        cwd=repo_root,
-    )
+    worker = _start_worker_process(repo_root, dsn)
     try:
         async with db.transaction():
             job_id = await _defer_with(db, marker)
@@ -84,13 +80,48 @@ async def test_stalled_job_of_killed_worker_is_retried(
     assert attempts == 2
 
 
-async def _defer_with(conn: asyncpg.Connection, marker: str) -> int:
-    """Defer ``tests.record`` (sleeping long) straight through a queue app on ``conn``."""
+def _start_worker_process(repo_root: Path, dsn: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": dsn,
+        "SECRET_KEY": "x",
+        "LOG_FORMAT": "json",
+        "WORKER_POLL_INTERVAL": "0.1",
+        "SHUTDOWN_TIMEOUT": "20",
+    }
+    return subprocess.Popen(
+        [sys.executable, str(repo_root / "tests/helpers/worker_process.py")], env=env, cwd=repo_root
+    )
+
+
+async def test_sigterm_lets_the_running_job_finish_and_exits_0(
+    db: asyncpg.Connection, dsn: str, repo_root: Path
+) -> None:
+    worker = _start_worker_process(repo_root, dsn)
+    try:
+        async with db.transaction():
+            job_id = await _defer_with(db, f"term-{uuid.uuid4()}", sleep=2.0)
+        await _wait_until(
+            db, "SELECT status::text = 'doing' FROM procrastinate_jobs WHERE id=$1", job_id
+        )
+        worker.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(worker.wait, 30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    status = await db.fetchval("SELECT status::text FROM procrastinate_jobs WHERE id=$1", job_id)
+    assert status == "succeeded"
+    # A clean stop unregisters the worker: /health would report it stopped at once.
+    assert await db.fetchval("SELECT count(*) FROM procrastinate_workers") == 0
+
+
+async def _defer_with(conn: asyncpg.Connection, marker: str, sleep: float = 60.0) -> int:
+    """Defer ``tests.record`` (sleeping on its first run) through a queue app on ``conn``."""
     from payserv.queue import build_queue_app
     from tests.conftest import base_settings
 
     queue = build_queue_app("unused", base_settings(), JOBS)
-    return await defer(conn, queue, "tests.record", marker=marker, sleep=60.0)
+    return await defer(conn, queue, "tests.record", marker=marker, sleep=sleep)
 
 
 async def _wait_until(
