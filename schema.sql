@@ -18,6 +18,23 @@ CREATE TABLE users (
 );
 
 -- ===== gateway =====
+-- api_secret is stored only as a SHA-256 hash (it is 32 random bytes: no salt or
+-- slow hash needed). The webhook secret must be usable to sign, so it is stored
+-- encrypted with a key derived from SECRET_KEY (AES-GCM), never in clear.
+CREATE TABLE merchants (
+    id uuid PRIMARY KEY,
+    email text NOT NULL CONSTRAINT merchants_email_key UNIQUE,
+    api_key text NOT NULL CONSTRAINT merchants_api_key_key UNIQUE,
+    api_secret_hash bytea NOT NULL,
+    webhook_secret_encrypted bytea NOT NULL,
+    webhook_url text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- ----- gateway: orders, payments, refunds, idempotency -----
+
+-- ----- gateway: webhooks -----
 
 -- ===== bank =====
 

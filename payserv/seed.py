@@ -6,8 +6,6 @@ import asyncpg
 
 from payserv.settings import Settings
 
-# ----- part imports -----
-
 
 async def seed_demo_data(conn: asyncpg.Connection, settings: Settings) -> list[str]:
     """Create each part's demo rows if missing; returns one line per thing seeded."""

@@ -5,8 +5,6 @@ from __future__ import annotations
 from payserv.jobs import maintenance
 from payserv.queue import JobSpec
 
-# ----- part imports -----
-
 
 def all_jobs() -> list[JobSpec]:
     """The job specs of every part."""

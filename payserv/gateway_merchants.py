@@ -1,0 +1,139 @@
+"""Merchants of the gateway: API credentials, the seeded test merchant (DESIGN §3, §4)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+
+from payserv.context import POOL
+from payserv.errors import AuthenticationError
+from payserv.queries import query
+from payserv.secretbox import open_sealed, seal
+from payserv.settings import Settings
+
+TEST_MERCHANT_ID = uuid.UUID("550e8400-e29b-41d4-a716-446655440000")
+TEST_MERCHANT_EMAIL = "test@example.com"
+TEST_API_KEY = "key_test_abc123"
+TEST_API_SECRET = "secret_test_xyz789"  # noqa: S105 - the documented test credential
+TEST_WEBHOOK_SECRET = "whsec_test_abc123"  # noqa: S105 - the documented test credential
+
+
+@dataclass(frozen=True)
+class Merchant:
+    """A merchant row; the webhook secret stays sealed until a delivery needs it."""
+
+    id: uuid.UUID
+    email: str
+    api_key: str
+    api_secret_hash: bytes
+    webhook_secret_encrypted: bytes
+    webhook_url: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    def webhook_secret(self, secret_key: str) -> str:
+        """The merchant's webhook signing secret, in clear."""
+        return open_sealed(self.webhook_secret_encrypted, secret_key)
+
+
+@dataclass(frozen=True)
+class MerchantCredentials:
+    """What ``createmerchant`` prints once; the secrets are never shown again."""
+
+    id: uuid.UUID
+    email: str
+    api_key: str
+    api_secret: str
+    webhook_secret: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "email": self.email,
+            "api_key": self.api_key,
+            "api_secret": self.api_secret,
+            "webhook_secret": self.webhook_secret,
+        }
+
+
+def hash_api_secret(api_secret: str) -> bytes:
+    """SHA-256 of a (high-entropy, random) API secret."""
+    return hashlib.sha256(api_secret.encode()).digest()
+
+
+async def insert_merchant(
+    conn: asyncpg.Connection,
+    credentials: MerchantCredentials,
+    *,
+    webhook_url: str | None,
+    secret_key: str,
+) -> Merchant | None:
+    """Insert a merchant with these credentials; None if its id already exists."""
+    row = await conn.fetchrow(
+        query("gateway_insert_merchant"),
+        credentials.id,
+        credentials.email,
+        credentials.api_key,
+        hash_api_secret(credentials.api_secret),
+        seal(credentials.webhook_secret, secret_key),
+        webhook_url,
+    )
+    return Merchant(**dict(row)) if row else None
+
+
+def new_credentials(email: str) -> MerchantCredentials:
+    """Fresh random credentials for ``createmerchant``."""
+    from payserv.webhook_signing import generate_webhook_secret
+
+    return MerchantCredentials(
+        id=uuid.uuid4(),
+        email=email,
+        api_key="key_" + secrets.token_urlsafe(18),
+        api_secret="secret_" + secrets.token_urlsafe(32),
+        webhook_secret=generate_webhook_secret(),
+    )
+
+
+async def ensure_test_merchant(conn: asyncpg.Connection, settings: Settings) -> None:
+    """Seed DESIGN §3's test merchant in test mode or on the embedded database."""
+    if not settings.seeds_test_merchant:
+        return
+    assert settings.secret_key is not None
+    credentials = MerchantCredentials(
+        TEST_MERCHANT_ID, TEST_MERCHANT_EMAIL, TEST_API_KEY, TEST_API_SECRET, TEST_WEBHOOK_SECRET
+    )
+    await insert_merchant(
+        conn,
+        credentials,
+        webhook_url=settings.test_merchant_webhook_url,
+        secret_key=settings.secret_key,
+    )
+
+
+async def get_merchant(conn: asyncpg.Connection, merchant_id: uuid.UUID) -> Merchant | None:
+    """The merchant with this id, if any."""
+    row = await conn.fetchrow(query("gateway_merchant_by_id"), merchant_id)
+    return Merchant(**dict(row)) if row else None
+
+
+async def require_merchant(request: web.Request) -> Merchant:
+    """The merchant of ``X-Api-Key``/``X-Api-Secret``; 401 otherwise (constant-time check)."""
+    api_key = request.headers.get("X-Api-Key", "")
+    api_secret = request.headers.get("X-Api-Secret", "")
+    if not api_key or not api_secret:
+        raise AuthenticationError("X-Api-Key and X-Api-Secret headers are required")
+    async with request.app[POOL].acquire() as conn:
+        row = await conn.fetchrow(query("gateway_merchant_by_api_key"), api_key)
+    given = hash_api_secret(api_secret)
+    stored = row["api_secret_hash"] if row else hashlib.sha256(b"no such merchant").digest()
+    if not hmac.compare_digest(given, stored) or row is None:
+        raise AuthenticationError("Invalid API credentials")
+    return Merchant(**dict(row))
