@@ -14,8 +14,8 @@ import functools
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Iterable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 import asyncpg
 import structlog
@@ -25,6 +25,7 @@ from procrastinate.connector import BaseAsyncConnector, Notify
 from payserv.database import CONNECTION_ERRORS, connect
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 # Procrastinate concatenates some numbers with text (``%(nb_hours)s || 'HOUR'``), so
@@ -134,27 +135,47 @@ class AsyncpgConnector(BaseAsyncConnector):
         finally:
             await self._pool.release(connection)
 
+    async def _on_pooled(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        """Run ``work`` on a pooled connection, once more on a fresh one if it was stale.
+
+        After a Postgres restart the pool can hand out a connection that already got the
+        server's FATAL; asyncpg then refuses to send anything (InternalClientError), so
+        retrying cannot run a query twice.
+        """
+        for attempt in range(2):
+            async with self._connection() as conn:
+                try:
+                    return await work(conn)
+                except exceptions.ConnectorException as exc:
+                    if attempt or not isinstance(exc.__cause__, asyncpg.InternalClientError):
+                        raise
+                    log.warning("stale_connection_retried", error=str(exc))
+                    conn.terminate()
+        raise AssertionError("unreachable")
+
     async def execute_query_async(self, query: str, **arguments: Any) -> None:
         if not arguments:
             # The schema script has many statements: only the simple protocol runs it.
-            async with self._connection() as conn:
-                with _wrap_exceptions():
-                    await conn.execute(query.replace("%%", "%"))
-            return
-        translated = translate_query(query)
-        async with self._connection() as conn:
+            sql, args = query.replace("%%", "%"), []
+        else:
+            translated = translate_query(query)
+            sql, args = translated.sql, translated.arguments(arguments)
+
+        async def execute(conn: asyncpg.Connection) -> None:
             with _wrap_exceptions():
-                await conn.execute(translated.sql, *translated.arguments(arguments))
+                await conn.execute(sql, *args)
+
+        await self._on_pooled(execute)
 
     async def execute_query_one_async(self, query: str, **arguments: Any) -> dict[str, Any]:
-        async with self._connection() as conn:
-            return await self.execute_query_one_async_with_connection(conn, query, **arguments)
+        return await self._on_pooled(
+            lambda conn: self.execute_query_one_async_with_connection(conn, query, **arguments)
+        )
 
-    async def execute_query_all_async(
-        self, query: str, **arguments: Any
-    ) -> list[dict[str, Any]]:
-        async with self._connection() as conn:
-            return await self.execute_query_all_async_with_connection(conn, query, **arguments)
+    async def execute_query_all_async(self, query: str, **arguments: Any) -> list[dict[str, Any]]:
+        return await self._on_pooled(
+            lambda conn: self.execute_query_all_async_with_connection(conn, query, **arguments)
+        )
 
     async def execute_query_one_async_with_connection(
         self, connection: Any, query: str, **arguments: Any

@@ -29,6 +29,9 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
+    # Raised when a pooled connection that already received the server's FATAL (a
+    # restart) is used before asyncpg noticed it closed; nothing was sent.
+    asyncpg.InternalClientError,
 )
 
 
