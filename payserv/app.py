@@ -10,9 +10,10 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from payserv.context import HTTP, POOL, QUEUE, SETTINGS
+from payserv.context import HTTP, METRICS, POOL, QUEUE, SETTINGS
 from payserv.database import create_pool
 from payserv.jobs import all_jobs
+from payserv.metrics import create_metrics
 from payserv.middleware import request_middleware
 from payserv.queue import JobDeps, JobSpec, WorkerRunner, build_queue_app
 from payserv.routes import setup_routes
@@ -36,6 +37,7 @@ def create_app(
     """
     app = web.Application(middlewares=[request_middleware], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
+    app[METRICS] = create_metrics()
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -79,7 +81,7 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _worker(app: web.Application) -> AsyncIterator[None]:
-    deps = JobDeps(app[POOL], app[SETTINGS], app[QUEUE], app[HTTP])
+    deps = JobDeps(app[POOL], app[SETTINGS], app[QUEUE], app[HTTP], metrics=app[METRICS])
     runner = WorkerRunner(app[QUEUE], deps, app[SETTINGS])
     runner.start()
     yield

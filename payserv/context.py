@@ -7,9 +7,11 @@ import asyncpg
 import procrastinate
 from aiohttp import web
 
+from payserv.metrics import Metrics
 from payserv.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
 QUEUE = web.AppKey("queue", procrastinate.App)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
+METRICS = web.AppKey("metrics", Metrics)

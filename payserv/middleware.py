@@ -11,6 +11,7 @@ import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from payserv.context import METRICS
 from payserv.database import translate_error
 from payserv.errors import (
     BadRequestError,
@@ -20,6 +21,7 @@ from payserv.errors import (
     PayservError,
     ServerError,
 )
+from payserv.metrics import route_label
 from payserv.web import json_response
 
 log = structlog.get_logger("payserv.http")
@@ -49,6 +51,7 @@ async def request_middleware(request: web.Request, handler: Handler) -> web.Stre
         except Exception as exc:
             response = _error_response(request, _unexpected(request, exc))
         response.headers[REQUEST_ID_HEADER] = request_id
+        _observe(request, response.status, time.perf_counter() - started)
         log.info(
             "http_request",
             method=request.method,
@@ -57,6 +60,15 @@ async def request_middleware(request: web.Request, handler: Handler) -> web.Stre
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
         )
         return response
+
+
+def _observe(request: web.Request, status: int, seconds: float) -> None:
+    metrics = request.app.get(METRICS)
+    if metrics is None:
+        return
+    route = route_label(request)
+    metrics.http_requests.labels(request.method, route, str(status)).inc()
+    metrics.http_latency.labels(request.method, route).observe(seconds)
 
 
 def _unexpected(request: web.Request, exc: Exception) -> PayservError:

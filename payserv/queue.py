@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aiohttp
@@ -21,6 +22,7 @@ from procrastinate.job_context import JobContext
 from procrastinate.retry import RetryValue
 
 from payserv.connector import AsyncpgConnector
+from payserv.metrics import Metrics
 from payserv.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -40,6 +42,7 @@ class JobDeps:
     http: aiohttp.ClientSession
     job_id: int | None = None
     attempt: int = 0
+    metrics: Metrics | None = None
 
 
 @dataclass(frozen=True)
@@ -72,10 +75,17 @@ def build_queue_app(dsn: str, settings: Settings, specs: list[JobSpec]) -> procr
 def _runner(spec: JobSpec) -> Callable[..., Awaitable[None]]:
     async def run(context: JobContext, **kwargs: Any) -> None:
         deps: JobDeps = context.additional_context["deps"]
-        job = context.job
-        job_deps = JobDeps(deps.pool, deps.settings, deps.queue, deps.http, job.id, job.attempts)
-        with structlog.contextvars.bound_contextvars(job=spec.name, job_id=context.job.id):
-            await spec.function(job_deps, **kwargs)
+        job_deps = replace(deps, job_id=context.job.id, attempt=context.job.attempts)
+        started = time.perf_counter()
+        outcome = "failed"
+        try:
+            with structlog.contextvars.bound_contextvars(job=spec.name, job_id=context.job.id):
+                await spec.function(job_deps, **kwargs)
+            outcome = "succeeded"
+        finally:
+            if deps.metrics is not None:
+                deps.metrics.jobs.labels(spec.name, outcome).inc()
+                deps.metrics.job_duration.labels(spec.name).observe(time.perf_counter() - started)
 
     run.__name__ = spec.name.replace(".", "_")
     return run

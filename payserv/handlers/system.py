@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 
 import asyncpg
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from payserv.context import POOL, SETTINGS
+from payserv.context import METRICS, POOL, SETTINGS
 from payserv.database import CONNECTION_ERRORS
+from payserv.metrics import JOB_STATUSES
 from payserv.queries import query
 from payserv.settings import Settings
 from payserv.web import isoformat, json_response
@@ -66,3 +68,17 @@ async def jobs_status(request: web.Request) -> web.Response:
             "worker_status": "running" if workers else "stopped",
         }
     )
+
+
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    """``GET /metrics``: Prometheus text format; queue depth is read at scrape time."""
+    metrics = request.app[METRICS]
+    async with request.app[POOL].acquire() as conn:
+        rows = await conn.fetch(query("job_counts"))
+    counts = {row["status"]: row["count"] for row in rows}
+    for status in JOB_STATUSES:
+        metrics.queue_depth.labels(status).set(counts.get(status, 0))
+    body = generate_latest(metrics.registry)
+    response = web.Response(body=body)
+    response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
+    return response

@@ -45,8 +45,9 @@ async def test_rolled_back_defer_never_runs_committed_one_runs_on_notify(
     assert RUNS[rolled_back].empty()
     rows = await db.fetch("SELECT args FROM procrastinate_jobs WHERE task_name = 'tests.record'")
     assert [row["args"]["marker"] for row in rows] == [committed]
-    assert await db.fetchval("SELECT status::text FROM procrastinate_jobs WHERE id=$1", job_id) == (
-        "succeeded"
+    # The job records its run just before the worker marks it succeeded.
+    await _wait_until(
+        db, "SELECT status::text = 'succeeded' FROM procrastinate_jobs WHERE id=$1", job_id
     )
 
 

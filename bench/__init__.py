@@ -1,0 +1,1 @@
+"""Benchmarks: each script prints one JSON object with its figures and same-run baselines."""
