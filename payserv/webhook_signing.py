@@ -1,0 +1,55 @@
+"""Webhook signatures: the seed's hex HMAC and Standard Webhooks (DESIGN §4, §5)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+
+_PREFIX = "whsec_"
+
+
+def hex_signature(secret: str, body: bytes) -> str:
+    """Hex HMAC-SHA256 of the raw body (``X-Webhook-Signature``, ``X-Signature``)."""
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify_hex_signature(secret: str, body: bytes, signature: str) -> bool:
+    """Constant-time check of a hex HMAC-SHA256 signature of ``body``."""
+    return hmac.compare_digest(hex_signature(secret, body), signature.strip().lower())
+
+
+def standard_webhooks_key(secret: str) -> bytes:
+    """The base64-decoded part after ``whsec_``, or the secret's UTF-8 bytes if it won't decode."""
+    if secret.startswith(_PREFIX):
+        try:
+            key = base64.b64decode(secret[len(_PREFIX) :], validate=True)
+        except (binascii.Error, ValueError):
+            key = b""
+        if key:
+            return key
+    return secret.encode()
+
+
+def standard_webhooks_signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    """``v1,<base64 HMAC-SHA256 of "id.timestamp.body">``."""
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    digest = hmac.new(standard_webhooks_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def signature_headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """Both signature schemes' headers for one delivery."""
+    return {
+        "X-Webhook-Signature": hex_signature(secret, body),
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": standard_webhooks_signature(secret, msg_id, timestamp, body),
+    }
+
+
+def generate_webhook_secret() -> str:
+    """``whsec_`` + base64 of 32 random bytes."""
+    return _PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
