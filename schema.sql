@@ -43,3 +43,49 @@ CREATE TABLE merchants (
 -- ===== shop =====
 
 -- ===== atompay =====
+-- Events users pay for through AtomPay; an event's fee is the only source of an amount.
+CREATE TABLE events (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name text NOT NULL CONSTRAINT events_name_check CHECK (length(name) BETWEEN 1 AND 200),
+    fee numeric(12, 2) NOT NULL CONSTRAINT events_fee_check CHECK (fee > 0),
+    kind text NOT NULL CONSTRAINT events_kind_check CHECK (kind IN ('solo', 'team')),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- One row per attempt to pay for an event. It is inserted (initiated) and committed
+-- before AtomPay is called, so every token AtomPay issues has a row to settle.
+-- created_at is the merchTxnDate sent to AtomPay (as Indian wall-clock time).
+CREATE TABLE atompay_payments (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    merch_txn_id text NOT NULL CONSTRAINT atompay_payments_merch_txn_id_key UNIQUE,
+    user_id bigint NOT NULL CONSTRAINT atompay_payments_user_id_fkey REFERENCES users (id),
+    event_id bigint NOT NULL CONSTRAINT atompay_payments_event_id_fkey REFERENCES events (id),
+    event_type text NOT NULL
+        CONSTRAINT atompay_payments_event_type_check CHECK (event_type IN ('solo', 'team')),
+    email text NOT NULL,
+    phone text NOT NULL,
+    team_name text,
+    team_members jsonb NOT NULL DEFAULT '[]'::jsonb,
+    amount numeric(12, 2) NOT NULL CONSTRAINT atompay_payments_amount_check CHECK (amount > 0),
+    status text NOT NULL DEFAULT 'initiated'
+        CONSTRAINT atompay_payments_status_check
+        CHECK (status IN ('initiated', 'success', 'failed', 'failed_to_initiate')),
+    atom_token_id text,
+    atompay_transaction_id text,
+    bank_transaction_id text,
+    status_code text,
+    last_error text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    settled_at timestamptz
+);
+
+-- At most one open or paid payment per user and event: a second POST /atompay, even a
+-- concurrent one, fails on this index until the first one has failed.
+CREATE UNIQUE INDEX atompay_payments_one_open_per_event
+    ON atompay_payments (user_id, event_id) WHERE status IN ('initiated', 'success');
+CREATE INDEX atompay_payments_user_created_idx
+    ON atompay_payments (user_id, created_at DESC, id DESC);
+-- The reconciliation job looks only at payments still waiting for AtomPay.
+CREATE INDEX atompay_payments_initiated_idx
+    ON atompay_payments (created_at) WHERE status = 'initiated';

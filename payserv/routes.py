@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from payserv.handlers import system, users
+from payserv.handlers import atompay, system, users
 
 
 def setup_routes(app: web.Application) -> None:
@@ -19,3 +19,17 @@ def setup_routes(app: web.Application) -> None:
     # ----- polling -----
     # ----- shop -----
     # ----- atompay -----
+    app.router.add_get("/api/events", atompay.events_list, name="atompay_events")
+    app.router.add_post("/api/events", atompay.events_create)
+    app.router.add_get("/api/atompay/payments", atompay.payments_list, name="atompay_payments")
+    app.router.add_get(
+        "/api/atompay/payments/{merch_txn_id}", atompay.payment_detail, name="atompay_payment"
+    )
+    app.router.add_post("/atompay", atompay.payment_start, name="atompay_start")
+    app.router.add_post("/response", atompay.callback, name="atompay_response")
+    app.router.add_get(
+        "/atompay/checkout/{merch_txn_id}", atompay.checkout_page, name="page.atompay_checkout"
+    )
+    app.router.add_get(
+        "/atompay/result/{merch_txn_id}", atompay.result_page, name="page.atompay_result"
+    )

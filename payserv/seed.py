@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from payserv.atompay_events import seed_demo_events
 from payserv.settings import Settings
 
 
@@ -11,4 +12,5 @@ async def seed_demo_data(conn: asyncpg.Connection, settings: Settings) -> list[s
     """Create each part's demo rows if missing; returns one line per thing seeded."""
     lines: list[str] = []
     # ----- part demo seeds (each idempotent, appending to lines) -----
+    lines += await seed_demo_events(conn)
     return lines

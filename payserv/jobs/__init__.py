@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from payserv.jobs import maintenance
+from payserv.jobs import atompay, maintenance
 from payserv.queue import JobSpec
 
 
@@ -11,4 +11,5 @@ def all_jobs() -> list[JobSpec]:
     return [
         *maintenance.JOBS,
         # ----- part jobs -----
+        *atompay.JOBS,
     ]
