@@ -13,12 +13,14 @@ from datetime import date
 from payserv.errors import ExpiredCardError, InvalidCardError, InvalidVpaError
 
 _VPA = re.compile(r"[a-zA-Z0-9._-]+@[a-zA-Z0-9]+")
+# ASCII only: str.isdigit() also accepts "²" (which int() rejects) and "٤" (which it reads as 4).
+_DIGITS = re.compile(r"[0-9]+")
 _SEPARATORS = re.compile(r"[ -]")
 
 
 @dataclass(frozen=True)
 class CardDetails:
-    """What payserv keeps of a card."""
+    """What payserv keeps of a card: never the number or the CVV."""
 
     network: str
     last4: str
@@ -32,7 +34,9 @@ def validate_vpa(vpa: object) -> str:
 
 
 def luhn_valid(digits: str) -> bool:
-    """The Luhn checksum of a string of digits."""
+    """Whether a string of ASCII digits passes the Luhn check (False for anything else)."""
+    if not _DIGITS.fullmatch(digits):
+        return False
     total = 0
     for index, char in enumerate(reversed(digits)):
         value = int(char)
@@ -43,14 +47,20 @@ def luhn_valid(digits: str) -> bool:
 
 
 def card_network(digits: str) -> str:
-    """visa, mastercard, amex, rupay or unknown, from the number's prefix."""
+    """visa, mastercard, amex, rupay or unknown, from the number's leading digits."""
+    if not _DIGITS.fullmatch(digits):
+        return "unknown"
     if digits.startswith("4"):
         return "visa"
-    if 51 <= int(digits[:2]) <= 55 or 2221 <= int(digits[:4]) <= 2720:
+    # The length guards keep a short prefix such as "5" from reading as 5 rather than 5x.
+    if len(digits) >= 2 and 51 <= int(digits[:2]) <= 55:
         return "mastercard"
-    if digits[:2] in ("34", "37"):
+    if len(digits) >= 4 and 2221 <= int(digits[:4]) <= 2720:
+        return "mastercard"
+    if digits.startswith(("34", "37")):
         return "amex"
-    if digits[:2] in ("60", "65", "81", "82") or digits.startswith("508"):
+    # 65 is also Discover's range; DESIGN §4 (an Indian gateway) files it under RuPay.
+    if digits.startswith(("60", "65", "81", "82", "508")):
         return "rupay"
     return "unknown"
 
@@ -60,12 +70,10 @@ def validate_card(card: object, *, today: date) -> CardDetails:
     if not isinstance(card, dict):
         raise InvalidCardError("card must be an object", field="card")
     digits = _card_number(card.get("number"))
-    month, year = _expiry(card.get("expiry_month"), card.get("expiry_year"))
-    if (year, month) < (today.year, today.month):
+    # A card is valid through the last day of its expiry month.
+    if _expiry(card.get("expiry_month"), card.get("expiry_year")) < (today.year, today.month):
         raise ExpiredCardError("card has expired", field="card.expiry_month")
-    cvv = card.get("cvv")
-    if not isinstance(cvv, str) or not cvv.isdigit() or not 3 <= len(cvv) <= 4:
-        raise InvalidCardError("cvv must be 3 or 4 digits", field="card.cvv")
+    _check_cvv(card.get("cvv"))
     holder = card.get("holder_name")
     if holder is not None and not isinstance(holder, str):
         raise InvalidCardError("holder_name must be a string", field="card.holder_name")
@@ -76,7 +84,11 @@ def _card_number(number: object) -> str:
     if not isinstance(number, str):
         raise InvalidCardError("card number must be a string", field="card.number")
     digits = _SEPARATORS.sub("", number)
-    if not digits.isdigit() or not 13 <= len(digits) <= 19:
+    if not _DIGITS.fullmatch(digits):
+        raise InvalidCardError(
+            "card number may contain only digits, spaces and dashes", field="card.number"
+        )
+    if not 13 <= len(digits) <= 19:
         raise InvalidCardError("card number must have 13 to 19 digits", field="card.number")
     if not luhn_valid(digits):
         raise InvalidCardError("card number is not valid", field="card.number")
@@ -84,19 +96,43 @@ def _card_number(number: object) -> str:
 
 
 def _expiry(month: object, year: object) -> tuple[int, int]:
-    month_value, year_value = _as_int(month), _as_int(year)
+    """(year, month) of the expiry; malformed values are EXPIRED_CARD, the seed's code."""
+    month_value = _expiry_month(month)
+    year_value = _expiry_year(year)
     if month_value is None or not 1 <= month_value <= 12:
         raise ExpiredCardError("expiry_month must be 1 to 12", field="card.expiry_month")
-    if year_value is None or not (0 <= year_value <= 99 or 2000 <= year_value <= 2199):
+    if year_value is None:
         raise ExpiredCardError("expiry_year must be YY or YYYY", field="card.expiry_year")
-    return month_value, year_value + 2000 if year_value < 100 else year_value
+    return year_value, month_value
 
 
-def _as_int(value: object) -> int | None:
-    if isinstance(value, bool):
+def _expiry_month(value: object) -> int | None:
+    if isinstance(value, str):
+        # Two characters at most, so a huge digit string never reaches int().
+        return int(value) if _DIGITS.fullmatch(value) and len(value) <= 2 else None
+    return _plain_int(value)
+
+
+def _expiry_year(value: object) -> int | None:
+    if isinstance(value, str):
+        if not _DIGITS.fullmatch(value) or len(value) not in (2, 4):
+            return None
+        year = int(value)
+        return year + 2000 if len(value) == 2 else year
+    year_int = _plain_int(value)
+    if year_int is None:
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit() and len(value) <= 4:
-        return int(value)
-    return None
+    # An int has lost any leading zero, so 0-99 is a two-digit year ("05" arrives as 5).
+    if 0 <= year_int <= 99:
+        return year_int + 2000
+    return year_int if 1000 <= year_int <= 9999 else None
+
+
+def _plain_int(value: object) -> int | None:
+    # bool is an int subclass, and JSON true is not a month or a year.
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _check_cvv(cvv: object) -> None:
+    if not isinstance(cvv, str) or not _DIGITS.fullmatch(cvv) or not 3 <= len(cvv) <= 4:
+        raise InvalidCardError("cvv must be 3 or 4 digits", field="card.cvv")
