@@ -37,6 +37,34 @@ CREATE TABLE merchants (
 -- ----- gateway: webhooks -----
 
 -- ===== bank =====
+-- An operation is credited once: its id is the primary key, and the credit and the
+-- log row are written in the statement that inserts it (payserv/sql/bank_ledger.sql).
+CREATE TABLE bank_operations (
+    operation_id uuid PRIMARY KEY,
+    amount bigint NOT NULL CHECK (amount > 0),
+    payer_inn text NOT NULL,
+    document_number text NOT NULL,
+    document_date timestamptz NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE bank_organizations (
+    inn text PRIMARY KEY,
+    balance bigint NOT NULL CHECK (balance >= 0),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE bank_balance_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    inn text NOT NULL REFERENCES bank_organizations (inn),
+    operation_id uuid NOT NULL CONSTRAINT bank_balance_log_operation_key UNIQUE
+        REFERENCES bank_operations (operation_id),
+    delta bigint NOT NULL,
+    balance_after bigint NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX bank_balance_log_inn_idx ON bank_balance_log (inn, id DESC);
 
 -- ===== polling =====
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from payserv.handlers import atompay, system, users
+from payserv.handlers import atompay, bank_webhooks, system, users
 
 
 def setup_routes(app: web.Application) -> None:
@@ -16,6 +16,15 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/users/me/", users.current_user, name="current_user")
     # ----- gateway -----
     # ----- bank -----
+    app.router.add_post("/api/webhook/bank/", bank_webhooks.bank_webhook, name="bank_webhook")
+    app.router.add_get(
+        "/api/organizations/{inn}/balance/", bank_webhooks.organization_balance, name="bank_balance"
+    )
+    app.router.add_get(
+        "/api/organizations/{inn}/balance-log/",
+        bank_webhooks.organization_balance_log,
+        name="bank_balance_log",
+    )
     # ----- polling -----
     # ----- shop -----
     # ----- atompay -----

@@ -1,0 +1,67 @@
+"""Bank webhook ingestion and organization balances (DESIGN §5)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from payserv.auth import require_user
+from payserv.bank_ledger import credit_operation, parse_operation
+from payserv.context import POOL, SETTINGS
+from payserv.errors import NotFoundError, SignatureError
+from payserv.inn import validate_inn
+from payserv.queries import query
+from payserv.web import isoformat, json_response, page_body, pagination, read_json_object
+from payserv.webhook_signing import verify_hex_signature
+
+
+async def bank_webhook(request: web.Request) -> web.Response:
+    """``POST /api/webhook/bank/``: 200 ``processed`` or ``duplicate``."""
+    secret = request.app[SETTINGS].bank_webhook_secret
+    if secret is not None:
+        # Checked on the raw bytes, before anything is parsed or written.
+        signature = request.headers.get("X-Signature", "")
+        if not signature or not verify_hex_signature(secret, await request.read(), signature):
+            raise SignatureError("X-Signature does not match the body")
+    operation = parse_operation(await read_json_object(request))
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        credited = await credit_operation(conn, operation)
+    return json_response(
+        {
+            "status": "processed" if credited else "duplicate",
+            "operation_id": str(operation.operation_id),
+        }
+    )
+
+
+async def organization_balance(request: web.Request) -> web.Response:
+    """``GET /api/organizations/{inn}/balance/``."""
+    await require_user(request)
+    inn = validate_inn(request.match_info["inn"], field="inn")
+    async with request.app[POOL].acquire() as conn:
+        row = await conn.fetchrow(query("bank_get_balance"), inn)
+    if row is None:
+        raise NotFoundError("no organization with this INN")
+    return json_response({"inn": row["inn"], "balance": row["balance"]})
+
+
+async def organization_balance_log(request: web.Request) -> web.Response:
+    """``GET /api/organizations/{inn}/balance-log/``: the ledger, newest first."""
+    await require_user(request)
+    inn = validate_inn(request.match_info["inn"], field="inn")
+    limit, offset = pagination(request)
+    async with request.app[POOL].acquire() as conn:
+        if await conn.fetchrow(query("bank_get_balance"), inn) is None:
+            raise NotFoundError("no organization with this INN")
+        rows = await conn.fetch(query("bank_balance_log_page"), inn, limit, offset)
+        total = await conn.fetchval(query("bank_balance_log_count"), inn)
+    entries = [
+        {
+            "id": row["id"],
+            "operation_id": str(row["operation_id"]),
+            "delta": row["delta"],
+            "balance_after": row["balance_after"],
+            "created_at": isoformat(row["created_at"]),
+        }
+        for row in rows
+    ]
+    return json_response(page_body(entries, total, limit, offset))
