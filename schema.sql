@@ -67,6 +67,19 @@ CREATE TABLE bank_balance_log (
 CREATE INDEX bank_balance_log_inn_idx ON bank_balance_log (inn, id DESC);
 
 -- ===== polling =====
+CREATE TABLE user_payments (
+    id uuid PRIMARY KEY,
+    user_id bigint NOT NULL REFERENCES users (id),
+    amount numeric(15, 2) NOT NULL CHECK (amount > 0),
+    payment_status text NOT NULL DEFAULT 'pending'
+        CHECK (payment_status IN ('pending', 'completed', 'failed')),
+    status_checks integer NOT NULL DEFAULT 0,
+    last_check_error text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    processed_at timestamptz
+);
+CREATE INDEX user_payments_user_idx ON user_payments (user_id, created_at DESC);
 
 -- ===== shop =====
 

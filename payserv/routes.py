@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from payserv.handlers import atompay, bank_webhooks, system, users
+from payserv.handlers import atompay, bank_webhooks, system, user_payments, users
 
 
 def setup_routes(app: web.Application) -> None:
@@ -26,6 +26,12 @@ def setup_routes(app: web.Application) -> None:
         name="bank_balance_log",
     )
     # ----- polling -----
+    app.router.add_post("/api/payments/", user_payments.create_payment, name="user_payments")
+    app.router.add_get("/api/payments/", user_payments.list_user_payments)
+    app.router.add_get("/api/payments/{id}", user_payments.get_user_payment, name="user_payment")
+    app.router.add_post(
+        "/api/check_payment_status/", user_payments.check_payment_status, name="status_simulator"
+    )
     # ----- shop -----
     # ----- atompay -----
     app.router.add_get("/api/events", atompay.events_list, name="atompay_events")

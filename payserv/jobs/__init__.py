@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from payserv.jobs import atompay, maintenance
+from payserv.jobs import atompay, maintenance, status_polling
 from payserv.queue import JobSpec
 
 
@@ -12,4 +12,5 @@ def all_jobs() -> list[JobSpec]:
         *maintenance.JOBS,
         # ----- part jobs -----
         *atompay.JOBS,
+        *status_polling.JOBS,
     ]
