@@ -1,0 +1,150 @@
+"""Bank webhook ingestion against a running payserv, next to the raw SQL rate.
+
+    python bench/bank.py --n 2000 --concurrency 20
+
+Three figures on one database in one run: distinct operations over HTTP, a duplicate
+storm (one operation delivered N times) over HTTP, and the same insert-and-credit
+transaction straight through asyncpg (the baseline); the JSON reports the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import aiohttp
+import asyncpg
+
+from bench.common import bench_database, payserv_server, percentiles
+from payserv.database import create_pool
+from payserv.inn import inn_checksum_valid
+from payserv.queries import query
+
+
+def valid_inns(count: int, rng: random.Random) -> list[str]:
+    """``count`` random 10-digit INNs with a valid checksum."""
+    inns: list[str] = []
+    while len(inns) < count:
+        digits = "".join(str(rng.randrange(10)) for _ in range(9))
+        inns += [digits + c for c in "0123456789" if inn_checksum_valid(digits + c)]
+    return inns[:count]
+
+
+def operation(inn: str, operation_id: str | None = None) -> dict[str, Any]:
+    return {
+        "operation_id": operation_id or str(uuid.uuid4()),
+        "amount": 1000,
+        "payer_inn": inn,
+        "document_number": "BENCH-1",
+        "document_date": "2026-11-23T10:00:00Z",
+    }
+
+
+async def run_concurrently(
+    count: int, concurrency: int, call: Callable[[int], Awaitable[None]]
+) -> tuple[float, list[float]]:
+    """(requests/s, latencies in ms) of ``count`` calls, ``concurrency`` at a time."""
+    latencies: list[float] = []
+    next_index = iter(range(count))
+
+    async def worker() -> None:
+        for index in next_index:
+            started = time.perf_counter()
+            await call(index)
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return count / (time.perf_counter() - started), latencies
+
+
+async def over_http(url: str, bodies: list[dict[str, Any]], concurrency: int) -> dict[str, Any]:
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def post(index: int) -> None:
+            async with http.post(f"{url}/api/webhook/bank/", json=bodies[index]) as response:
+                if response.status != 200:
+                    raise RuntimeError(f"HTTP {response.status}: {await response.text()}")
+
+        rate, latencies = await run_concurrently(len(bodies), concurrency, post)
+    return {"requests_per_s": round(rate, 1), **_ms(latencies)}
+
+
+async def raw_sql(dsn: str, bodies: list[dict[str, Any]], concurrency: int) -> dict[str, Any]:
+    """The handler's transaction without HTTP, JSON or validation."""
+    pool = await create_pool(dsn, concurrency + 2)
+    sql = query("bank_credit_operation")
+    date = datetime(2026, 11, 23, 10, tzinfo=UTC)
+
+    async def credit(index: int) -> None:
+        body = bodies[index]
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.fetchval(
+                sql,
+                uuid.UUID(body["operation_id"]),
+                body["amount"],
+                body["payer_inn"],
+                body["document_number"],
+                date,
+            )
+
+    try:
+        rate, latencies = await run_concurrently(len(bodies), concurrency, credit)
+    finally:
+        await pool.close()
+    return {"transactions_per_s": round(rate, 1), **_ms(latencies)}
+
+
+def _ms(latencies: list[float]) -> dict[str, float]:
+    return {f"{key}_ms": round(value, 2) for key, value in percentiles(latencies).items()}
+
+
+async def main(n: int, concurrency: int) -> dict[str, Any]:
+    rng = random.Random(1)
+    inns = valid_inns(10, rng)
+    distinct = [operation(rng.choice(inns)) for _ in range(n)]
+    duplicate = [operation(inns[0], str(uuid.uuid4()))] * n
+    baseline_ops = [operation(rng.choice(inns)) for _ in range(n)]
+    async with bench_database() as dsn, payserv_server(dsn, LOG_LEVEL="WARNING") as url:
+        http_distinct = await over_http(url, distinct, concurrency)
+        http_duplicates = await over_http(url, duplicate, concurrency)
+        baseline = await raw_sql(dsn, baseline_ops, concurrency)
+        conn = await asyncpg.connect(dsn)
+        credited = await conn.fetchval("SELECT count(*) FROM bank_balance_log")
+        await conn.close()
+    rate = baseline["transactions_per_s"]
+    return {
+        "benchmark": "bank_webhooks",
+        "n": n,
+        "concurrency": concurrency,
+        "distinct_operations": http_distinct,
+        "duplicate_storm": http_duplicates,
+        "raw_asyncpg_credit": baseline,
+        "ratio_http_over_raw": {
+            "distinct": round(http_distinct["requests_per_s"] / rate, 2),
+            "duplicates": round(http_duplicates["requests_per_s"] / rate, 2),
+        },
+        # Sanity: every distinct operation and one of the duplicates credited, nothing more.
+        "credits_recorded": credited,
+        "credits_expected": 2 * n + 1,
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=20)
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(main(args.n, args.concurrency)), indent=2))

@@ -1,0 +1,136 @@
+"""Shared plumbing of the end-to-end benchmarks in ``bench/``.
+
+Small API (all async context managers yield strings):
+
+- ``bench_database()`` -> DSN of a fresh, empty database: on ``DATABASE_URL``'s server if
+  set (dropped afterwards), else on an embedded PostgreSQL in a temporary directory.
+- ``payserv_server(dsn, **env)`` -> base URL of a ``python run.py serve`` subprocess on a
+  free port, started with ``DATABASE_URL=dsn`` plus ``env`` (e.g. ``TEST_MODE="true"``);
+  it migrates the database itself, and is ready once ``/health`` answers 200.
+- ``free_port()``, ``percentiles(values)`` -> ``{"p50": …, "p99": …}`` (nearest rank).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.helpers.db import start_embedded_server, with_database  # noqa: E402
+
+BENCH_SECRET_KEY = "bench-secret-key-not-for-production-0000000"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentiles(values: Iterable[float], points: Iterable[int] = (50, 99)) -> dict[str, float]:
+    """Nearest-rank percentiles of ``values``, keyed ``p50``, ``p99``…"""
+    ordered = sorted(values)
+    if not ordered:
+        return {f"p{p}": math.nan for p in points}
+    return {f"p{p}": ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] for p in points}
+
+
+@asynccontextmanager
+async def bench_database() -> AsyncIterator[str]:
+    """A fresh database on DATABASE_URL's server or on a throw-away embedded one."""
+    external = os.environ.get("DATABASE_URL")
+    if external:
+        async with _fresh_database(external) as dsn:
+            yield dsn
+        return
+    with tempfile.TemporaryDirectory(prefix="payserv-bench-") as tmp:
+        server = await asyncio.to_thread(start_embedded_server, Path(tmp) / "pgdata")
+        try:
+            async with _fresh_database(server.get_uri()) as dsn:
+                yield dsn
+        finally:
+            await asyncio.to_thread(server.cleanup)
+
+
+@asynccontextmanager
+async def _fresh_database(server_dsn: str) -> AsyncIterator[str]:
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(server_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        yield with_database(server_dsn, name)
+    finally:
+        admin = await asyncpg.connect(server_dsn)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@asynccontextmanager
+async def payserv_server(dsn: str, **env: str) -> AsyncIterator[str]:
+    """A payserv ``serve`` subprocess on ``dsn``; yields its base URL, SIGTERMs it after."""
+    port = free_port()
+    child_env = {
+        **os.environ,
+        "DATABASE_URL": dsn,
+        "SECRET_KEY": BENCH_SECRET_KEY,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+        "LOG_FORMAT": "json",
+        **env,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "run.py"), "serve"],
+        env=child_env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        await _wait_healthy(base_url, proc)
+        yield base_url
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.to_thread(proc.wait, 30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+async def _wait_healthy(base_url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"payserv exited with {proc.returncode} before it was healthy")
+            try:
+                async with http.get(f"{base_url}/health") as resp:
+                    body = await resp.json()
+                    if resp.status == 200 and body.get("worker") == "running":
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise TimeoutError(f"payserv at {base_url} not healthy after {timeout} s")
