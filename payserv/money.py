@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from payserv.errors import BadRequestError
 
+# DESIGN §2 bounds every amount; 10^12 also keeps a 2-place amount at 15 digits, well inside
+# Decimal's default 28-digit context, so quantize() and scaleb() below are always exact.
 MAX_AMOUNT = Decimal(10) ** 12
-# Stripe's zero-decimal currencies: amounts are sent in whole units.
+
+# Stripe's zero-decimal currencies: amounts are sent in whole units, not hundredths.
 ZERO_DECIMAL_CURRENCIES = frozenset(
-    [
+    {
         "BIF",
         "CLP",
         "DJF",
@@ -26,29 +29,48 @@ ZERO_DECIMAL_CURRENCIES = frozenset(
         "XAF",
         "XOF",
         "XPF",
-    ]
+    }
 )
 
 
-def parse_decimal_amount(value: object, *, field: str, max_places: int = 2) -> Decimal:
-    """A positive, finite amount with at most ``max_places`` decimals (number or string)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise BadRequestError(f"{field} must be a number or a decimal string", field=field)
+def _to_decimal(value: object, field: str) -> Decimal:
+    """The exact Decimal for a JSON number or a decimal string; no range checks yet."""
+    invalid = BadRequestError(f"{field} must be a number or a decimal string", field=field)
+    # bool is an int subclass: JSON true must not become an amount of 1.
+    if isinstance(value, bool):
+        raise invalid
+    if isinstance(value, int):
+        # Decimal(int) is exact at any size; str() of a huge int raises ValueError instead.
+        return Decimal(value)
+    if isinstance(value, float):
+        # repr() is the shortest round-tripping form (12.5 -> "12.5"), so no binary noise;
+        # inf/nan become Decimal Infinity/NaN and are rejected as not finite by the caller.
+        return Decimal(repr(value))
+    # Decimal() alone also accepts "1_000" and non-ASCII digits ("١٢"): not decimal strings.
+    if not isinstance(value, str) or not value.isascii() or "_" in value:
+        raise invalid
     try:
-        # repr() of a float is its shortest round-tripping form: 12.5 -> "12.5".
-        amount = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
+        return Decimal(value)
     except InvalidOperation:
-        raise BadRequestError(
-            f"{field} must be a number or a decimal string", field=field
-        ) from None
+        raise invalid from None
+
+
+def parse_decimal_amount(value: object, *, field: str, max_places: int = 2) -> Decimal:
+    """A finite amount in (0, 10^12] with at most ``max_places`` decimals (number or string).
+
+    Raises :class:`BadRequestError` naming ``field``; the value is returned unrounded.
+    """
+    amount = _to_decimal(value, field)
     if not amount.is_finite():
         raise BadRequestError(f"{field} must be a finite number", field=field)
     if amount <= 0:
         raise BadRequestError(f"{field} must be greater than 0", field=field)
     if amount > MAX_AMOUNT:
         raise BadRequestError(f"{field} must be at most {MAX_AMOUNT}", field=field)
-    exponent = amount.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > max_places:
+    # Compare with the truncated value rather than normalize(): normalize() rounds to the
+    # 28-digit context and would let "0.1000000000000000000000000000001" through as 0.1.
+    step = Decimal(1).scaleb(-max_places)
+    if amount.quantize(step, rounding=ROUND_DOWN) != amount:
         raise BadRequestError(f"{field} must have at most {max_places} decimals", field=field)
     return amount
 
@@ -59,13 +81,13 @@ def currency_exponent(currency: str) -> int:
 
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
-    """``amount`` rounded half-up to the currency's minor unit."""
+    """``amount`` rounded half-up to the currency's minor unit (``12.345 USD`` → 12.35)."""
     step = Decimal(1).scaleb(-currency_exponent(currency))
     return amount.quantize(step, rounding=ROUND_HALF_UP)
 
 
 def to_minor_units(amount: Decimal, currency: str) -> int:
-    """Integer minor units (``12.345 USD`` → 1235, ``1000 JPY`` → 1000)."""
+    """Integer minor units, rounded half-up (``12.345 USD`` → 1235, ``1000 JPY`` → 1000)."""
     return int(quantize(amount, currency).scaleb(currency_exponent(currency)))
 
 
@@ -75,7 +97,8 @@ def format_money(amount: Decimal, currency: str) -> str:
 
 
 def validate_currency(value: object, *, field: str = "currency") -> str:
-    """A 3-letter code, upper-cased."""
+    """A 3-letter A–Z code (any case), returned upper-cased."""
+    # isalpha() alone accepts "été"-like letters; isascii() limits it to A–Z/a–z.
     if not isinstance(value, str) or len(value) != 3 or not value.isascii() or not value.isalpha():
         raise BadRequestError(f"{field} must be a 3-letter ISO 4217 code", field=field)
     return value.upper()
