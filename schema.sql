@@ -82,6 +82,104 @@ CREATE TABLE user_payments (
 CREATE INDEX user_payments_user_idx ON user_payments (user_id, created_at DESC);
 
 -- ===== shop =====
+-- Catalog prices are decimals in the currency's units (numeric(14,2)); Stripe gets minor
+-- units computed at checkout time by payserv.money (zero-decimal currencies respected).
+CREATE TABLE shop_items (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name text NOT NULL CONSTRAINT shop_items_name_check CHECK (length(name) BETWEEN 1 AND 200),
+    description text NOT NULL DEFAULT '',
+    price numeric(14, 2) NOT NULL CONSTRAINT shop_items_price_check CHECK (price > 0),
+    currency text NOT NULL CONSTRAINT shop_items_currency_check CHECK (currency ~ '^[A-Z]{3}$'),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE shop_discounts (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name text NOT NULL CONSTRAINT shop_discounts_name_check CHECK (length(name) BETWEEN 1 AND 200),
+    percent_off numeric(5, 2),
+    amount_off numeric(14, 2),
+    currency text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    -- exactly one kind: a percentage, or an amount in one currency
+    CONSTRAINT shop_discounts_kind_check CHECK (
+        (percent_off IS NOT NULL AND percent_off > 0 AND percent_off <= 100
+            AND amount_off IS NULL AND currency IS NULL)
+        OR (percent_off IS NULL AND amount_off IS NOT NULL AND amount_off > 0
+            AND currency ~ '^[A-Z]{3}$')
+    )
+);
+
+CREATE TABLE shop_taxes (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name text NOT NULL CONSTRAINT shop_taxes_name_check CHECK (length(name) BETWEEN 1 AND 200),
+    percentage numeric(7, 4) NOT NULL
+        CONSTRAINT shop_taxes_percentage_check CHECK (percentage >= 0 AND percentage <= 100),
+    inclusive boolean NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- An order's lines (prices included) and taxes never change after creation; `paid` turns true from a
+-- verified Stripe webhook.
+CREATE TABLE shop_orders (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    currency text NOT NULL CONSTRAINT shop_orders_currency_check CHECK (currency ~ '^[A-Z]{3}$'),
+    discount_id bigint CONSTRAINT shop_orders_discount_id_fkey REFERENCES shop_discounts (id),
+    paid boolean NOT NULL DEFAULT false,
+    paid_at timestamptz,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE shop_order_lines (
+    order_id bigint NOT NULL CONSTRAINT shop_order_lines_order_id_fkey REFERENCES shop_orders (id),
+    position integer NOT NULL,
+    item_id bigint NOT NULL CONSTRAINT shop_order_lines_item_id_fkey REFERENCES shop_items (id),
+    quantity integer NOT NULL CONSTRAINT shop_order_lines_quantity_check
+        CHECK (quantity BETWEEN 1 AND 10000),
+    -- the item's price when the order was made: a later price change does not reprice it
+    unit_price numeric(14, 2) NOT NULL,
+    CONSTRAINT shop_order_lines_pkey PRIMARY KEY (order_id, position)
+);
+
+CREATE TABLE shop_order_taxes (
+    order_id bigint NOT NULL CONSTRAINT shop_order_taxes_order_id_fkey REFERENCES shop_orders (id),
+    tax_id bigint NOT NULL CONSTRAINT shop_order_taxes_tax_id_fkey REFERENCES shop_taxes (id),
+    CONSTRAINT shop_order_taxes_pkey PRIMARY KEY (order_id, tax_id)
+);
+
+-- Coupons and tax rates created in Stripe, one per (Stripe account, local object). The
+-- account is a SHA-256 fingerprint of the API base and secret key, never the key itself.
+CREATE TABLE shop_stripe_objects (
+    account text NOT NULL,
+    kind text NOT NULL CONSTRAINT shop_stripe_objects_kind_check
+        CHECK (kind IN ('coupon', 'tax_rate')),
+    local_id bigint NOT NULL,
+    stripe_id text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT shop_stripe_objects_pkey PRIMARY KEY (account, kind, local_id)
+);
+
+-- One row per Checkout Session or PaymentIntent created; the webhook marks it paid.
+CREATE TABLE shop_purchases (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    reference text NOT NULL CONSTRAINT shop_purchases_reference_check
+        CHECK (reference ~ '^(item|order):[0-9]+$'),
+    kind text NOT NULL CONSTRAINT shop_purchases_kind_check
+        CHECK (kind IN ('checkout_session', 'payment_intent')),
+    stripe_id text NOT NULL CONSTRAINT shop_purchases_stripe_id_key UNIQUE,
+    amount bigint NOT NULL,
+    currency text NOT NULL,
+    status text NOT NULL DEFAULT 'open'
+        CONSTRAINT shop_purchases_status_check CHECK (status IN ('open', 'paid')),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    paid_at timestamptz
+);
+
+-- Each verified Stripe event id once: a redelivered event changes nothing.
+CREATE TABLE shop_stripe_events (
+    event_id text PRIMARY KEY,
+    type text NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now()
+);
 
 -- ===== atompay =====
 -- Events users pay for through AtomPay; an event's fee is the only source of an amount.

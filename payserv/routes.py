@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from payserv.handlers import atompay, bank_webhooks, system, user_payments, users
+from payserv.handlers.shop_routes import add_shop_routes
 
 
 def setup_routes(app: web.Application) -> None:
@@ -33,6 +34,7 @@ def setup_routes(app: web.Application) -> None:
         "/api/check_payment_status/", user_payments.check_payment_status, name="status_simulator"
     )
     # ----- shop -----
+    add_shop_routes(app.router)
     # ----- atompay -----
     app.router.add_get("/api/events", atompay.events_list, name="atompay_events")
     app.router.add_post("/api/events", atompay.events_create)

@@ -1,0 +1,173 @@
+"""Stripe request parameters for items and orders, and the per-account coupon/tax-rate cache."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import structlog
+
+from payserv.queries import query
+from payserv.shop_catalog import Discount, Item, Tax
+from payserv.shop_money import to_minor
+from payserv.shop_orders import Order
+from payserv.stripe_gateway import StripeGateway
+
+log = structlog.get_logger(__name__)
+
+
+def item_reference(item_id: int) -> str:
+    return f"item:{item_id}"
+
+
+def order_reference(order_id: int) -> str:
+    return f"order:{order_id}"
+
+
+def _line(name: str, description: str, unit_amount: int, currency: str, quantity: int) -> Any:
+    product: dict[str, Any] = {"name": name}
+    if description:
+        product["description"] = description[:500]
+    return {
+        "price_data": {
+            "currency": currency.lower(),
+            "unit_amount": unit_amount,
+            "product_data": product,
+        },
+        "quantity": quantity,
+    }
+
+
+def _session_common(reference: str, base_url: str) -> dict[str, Any]:
+    return {
+        "mode": "payment",
+        "client_reference_id": reference,
+        "success_url": f"{base_url}/success?session_id={{CHECKOUT_SESSION_ID}}",
+        "cancel_url": f"{base_url}/cancel",
+        "metadata": {"reference": reference},
+    }
+
+
+def item_session_params(item: Item, base_url: str) -> dict[str, Any]:
+    """``checkout.Session.create`` parameters for one item."""
+    line = _line(item.name, item.description, to_minor(item.price, item.currency), item.currency, 1)
+    return {**_session_common(item_reference(item.id), base_url), "line_items": [line]}
+
+
+def order_session_params(
+    order: Order, coupon: str | None, tax_rates: list[str], base_url: str
+) -> dict[str, Any]:
+    """Parameters for an order: a line per item with its tax rates, the coupon on the session."""
+    lines = []
+    for line in order.lines:
+        item_line = _line(
+            line.name,
+            line.description,
+            to_minor(line.unit_price, order.currency),
+            order.currency,
+            line.quantity,
+        )
+        if tax_rates:
+            item_line["tax_rates"] = tax_rates
+        lines.append(item_line)
+    params = {**_session_common(order_reference(order.id), base_url), "line_items": lines}
+    if coupon is not None:
+        params["discounts"] = [{"coupon": coupon}]
+    return params
+
+
+def intent_params(reference: str, amount: int, currency: str, description: str) -> dict[str, Any]:
+    """``PaymentIntent.create`` parameters: the amount is always computed here."""
+    return {
+        "amount": amount,
+        "currency": currency.lower(),
+        "automatic_payment_methods": {"enabled": True},
+        "description": description[:500],
+        "metadata": {"reference": reference},
+    }
+
+
+def idempotency_key(kind: str, reference: str, params: dict[str, Any], nonce: str) -> str:
+    """Deterministic per click: the same click (nonce) retried is one Stripe object."""
+    material = json.dumps([kind, reference, params, nonce], sort_keys=True, default=str)
+    return f"payserv-{kind}-{reference.replace(':', '-')}-{_digest(material)}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def coupon_params(discount: Discount) -> dict[str, Any]:
+    """A one-off coupon mirroring the discount."""
+    params: dict[str, Any] = {"name": discount.name[:40], "duration": "once"}
+    if discount.percent_off is not None:
+        params["percent_off"] = _plain(discount.percent_off)
+    else:
+        assert discount.amount_off is not None and discount.currency is not None
+        params["amount_off"] = to_minor(discount.amount_off, discount.currency)
+        params["currency"] = discount.currency.lower()
+    return params
+
+
+def tax_rate_params(tax: Tax) -> dict[str, Any]:
+    """A tax rate mirroring the tax."""
+    return {
+        "display_name": tax.name[:50],
+        "percentage": _plain(tax.percentage),
+        "inclusive": tax.inclusive,
+    }
+
+
+async def ensure_coupon(pool: asyncpg.Pool, gateway: StripeGateway, discount: Discount) -> str:
+    """The account's coupon for ``discount``, created in Stripe the first time only."""
+    params = coupon_params(discount)
+    return await _ensure(pool, gateway, "coupon", discount.id, params)
+
+
+async def ensure_tax_rate(pool: asyncpg.Pool, gateway: StripeGateway, tax: Tax) -> str:
+    """The account's tax rate for ``tax``, created in Stripe the first time only."""
+    return await _ensure(pool, gateway, "tax_rate", tax.id, tax_rate_params(tax))
+
+
+async def _ensure(
+    pool: asyncpg.Pool, gateway: StripeGateway, kind: str, local_id: int, params: dict[str, Any]
+) -> str:
+    account = gateway.account.fingerprint
+    async with pool.acquire() as conn:
+        cached = await conn.fetchval(query("shop_get_stripe_object"), account, kind, local_id)
+        if cached is not None:
+            return str(cached)
+        async with conn.transaction():
+            # Racing checkouts queue here, so one of them creates the object; the others
+            # find it cached. The idempotency key covers a crash between create and insert.
+            await conn.execute(query("shop_lock_stripe_object"), f"{account}:{kind}:{local_id}")
+            cached = await conn.fetchval(query("shop_get_stripe_object"), account, kind, local_id)
+            if cached is not None:
+                return str(cached)
+            key = f"payserv-{kind}-{local_id}-{_digest(json.dumps(params, sort_keys=True))[:16]}"
+            create = gateway.create_coupon if kind == "coupon" else gateway.create_tax_rate
+            created = await create(params, key)
+            await conn.execute(
+                query("shop_insert_stripe_object"), account, kind, local_id, created.id
+            )
+            log.info("stripe_object_created", kind=kind, local_id=local_id, stripe_id=created.id)
+            stored = await conn.fetchval(query("shop_get_stripe_object"), account, kind, local_id)
+            return str(stored)
+
+
+async def record_purchase(
+    pool: asyncpg.Pool, reference: str, kind: str, stripe_id: str, amount: int, currency: str
+) -> None:
+    """Remember what was created in Stripe so the webhook can mark it paid."""
+    async with pool.acquire() as conn:
+        await conn.execute(
+            query("shop_insert_purchase"), reference, kind, stripe_id, amount, currency
+        )
+
+
+def _plain(value: Decimal) -> str:
+    """``10``, ``12.5``: no exponent, no trailing zeros."""
+    return format(value.normalize(), "f")
