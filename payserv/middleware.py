@@ -82,7 +82,8 @@ def _unexpected(request: web.Request, exc: Exception) -> PayservError:
 
 def _http_exception(request: web.Request, exc: web.HTTPException) -> web.StreamResponse:
     if exc.status < 400:
-        return exc  # redirects are responses, not errors
+        # A redirect is a response, not an error (returning the exception is deprecated).
+        return web.Response(status=exc.status, headers=exc.headers, body=exc.body)
     error_class = _HTTP_ERRORS.get(exc.status, BadRequestError)
     description = None if exc.status in (404, 405) else exc.reason
     if exc.status == 413:
