@@ -33,8 +33,99 @@ CREATE TABLE merchants (
 );
 
 -- ----- gateway: orders, payments, refunds, idempotency -----
+-- seq orders rows created in the same instant (lists: newest first, ties in reverse
+-- insertion order). Amounts are integer minor units.
+CREATE TABLE gateway_orders (
+    id text PRIMARY KEY,
+    seq bigint GENERATED ALWAYS AS IDENTITY,
+    merchant_id uuid NOT NULL CONSTRAINT gateway_orders_merchant_fkey REFERENCES merchants (id),
+    amount bigint NOT NULL CONSTRAINT gateway_orders_amount_check CHECK (amount BETWEEN 100 AND 1000000000000),
+    currency char(3) NOT NULL,
+    receipt text,
+    notes jsonb NOT NULL DEFAULT '{}',
+    status text NOT NULL DEFAULT 'created'
+        CONSTRAINT gateway_orders_status_check CHECK (status IN ('created', 'attempted', 'paid')),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX gateway_orders_merchant_idx ON gateway_orders (merchant_id, created_at DESC, seq DESC);
+
+-- Only card_network/card_last4 of a card are kept: never the number or the CVV.
+-- forced_outcome records, in test mode, that a well-known test instrument decides the
+-- outcome (the job cannot tell from the last four digits alone).
+CREATE TABLE gateway_payments (
+    id text PRIMARY KEY,
+    seq bigint GENERATED ALWAYS AS IDENTITY,
+    merchant_id uuid NOT NULL CONSTRAINT gateway_payments_merchant_fkey REFERENCES merchants (id),
+    order_id text NOT NULL CONSTRAINT gateway_payments_order_fkey REFERENCES gateway_orders (id),
+    amount bigint NOT NULL,
+    currency char(3) NOT NULL,
+    method text NOT NULL CONSTRAINT gateway_payments_method_check CHECK (method IN ('upi', 'card')),
+    vpa text,
+    card_network text,
+    card_last4 char(4),
+    status text NOT NULL DEFAULT 'pending'
+        CONSTRAINT gateway_payments_status_check CHECK (status IN ('pending', 'success', 'failed')),
+    forced_outcome text
+        CONSTRAINT gateway_payments_forced_outcome_check CHECK (forced_outcome IN ('success', 'failed')),
+    captured boolean NOT NULL DEFAULT false,
+    error_code text,
+    error_description text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX gateway_payments_merchant_idx ON gateway_payments (merchant_id, created_at DESC, seq DESC);
+CREATE INDEX gateway_payments_order_idx ON gateway_payments (order_id);
+
+CREATE TABLE gateway_refunds (
+    id text PRIMARY KEY,
+    seq bigint GENERATED ALWAYS AS IDENTITY,
+    merchant_id uuid NOT NULL CONSTRAINT gateway_refunds_merchant_fkey REFERENCES merchants (id),
+    payment_id text NOT NULL CONSTRAINT gateway_refunds_payment_fkey REFERENCES gateway_payments (id),
+    amount bigint NOT NULL CONSTRAINT gateway_refunds_amount_check CHECK (amount > 0),
+    reason text,
+    status text NOT NULL DEFAULT 'pending'
+        CONSTRAINT gateway_refunds_status_check CHECK (status IN ('pending', 'processed')),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    processed_at timestamptz
+);
+CREATE INDEX gateway_refunds_payment_idx ON gateway_refunds (payment_id, created_at DESC, seq DESC);
+
+-- One row per (merchant, Idempotency-Key): the unique key is what makes concurrent
+-- requests with one key wait for the first and then replay its stored response.
+CREATE TABLE gateway_idempotency_keys (
+    merchant_id uuid NOT NULL CONSTRAINT gateway_idempotency_keys_merchant_fkey REFERENCES merchants (id),
+    key text NOT NULL,
+    request_hash bytea NOT NULL,
+    response_status integer,
+    response_body text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz NOT NULL,
+    CONSTRAINT gateway_idempotency_keys_pkey PRIMARY KEY (merchant_id, key)
+);
+CREATE INDEX gateway_idempotency_keys_expires_idx ON gateway_idempotency_keys (expires_at);
 
 -- ----- gateway: webhooks -----
+-- One row per (event, merchant with a webhook_url). body holds the exact bytes that are
+-- sent and signed on every attempt (serialized once). generation is bumped by a manual
+-- retry, so delivery jobs scheduled before it recognise themselves as stale.
+CREATE TABLE webhook_deliveries (
+    id uuid PRIMARY KEY,
+    seq bigint GENERATED ALWAYS AS IDENTITY,
+    merchant_id uuid NOT NULL CONSTRAINT webhook_deliveries_merchant_fkey REFERENCES merchants (id),
+    event text NOT NULL,
+    body bytea NOT NULL,
+    status text NOT NULL DEFAULT 'pending'
+        CONSTRAINT webhook_deliveries_status_check CHECK (status IN ('pending', 'success', 'failed')),
+    attempts integer NOT NULL DEFAULT 0,
+    generation integer NOT NULL DEFAULT 0,
+    last_attempt_at timestamptz,
+    next_retry_at timestamptz,
+    response_code integer,
+    last_error text,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX webhook_deliveries_merchant_idx ON webhook_deliveries (merchant_id, created_at DESC, seq DESC);
 
 -- ===== bank =====
 -- An operation is credited once: its id is the primary key, and the credit and the

@@ -20,6 +20,7 @@ from payserv.app import create_app
 from payserv.bootstrap import prepare_database
 from payserv.database import connect, resolve_database
 from payserv.errors import PayservError, SettingsError
+from payserv.gateway_merchants import create_merchant
 from payserv.logs import configure_logging
 from payserv.settings import Settings, load_settings
 from payserv.users import create_user
@@ -45,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     # ----- part commands -----
+    merchant = commands.add_parser(
+        "createmerchant", help="create a gateway merchant and print its credentials once"
+    )
+    merchant.add_argument("email")
+    merchant.add_argument("--webhook-url", help="where the merchant's webhooks are sent")
     commands.add_parser("seed", help="create the demo data (idempotent)")
     commands.add_parser("psql", help="open psql on the configured database")
     return parser
@@ -135,6 +141,19 @@ async def _seed(settings: Settings, dsn: str, _args: argparse.Namespace) -> int:
     return await _with_connection(dsn, work)
 
 
+async def _createmerchant(settings: Settings, dsn: str, args: argparse.Namespace) -> int:
+    async def work(conn: asyncpg.Connection) -> int:
+        await prepare_database(conn, settings)
+        assert settings.secret_key is not None  # resolve_database provides it
+        credentials = await create_merchant(
+            conn, args.email, args.webhook_url, secret_key=settings.secret_key
+        )
+        print(json.dumps(credentials.to_json()))
+        return 0
+
+    return await _with_connection(dsn, work)
+
+
 async def _serve(settings: Settings, dsn: str, args: argparse.Namespace) -> int:
     await _with_connection(dsn, lambda conn: prepare_database(conn, settings))
     command = args.command or "serve"
@@ -200,4 +219,5 @@ _COMMANDS: dict[str, Callable[[Settings, str, argparse.Namespace], Awaitable[int
     "createuser": _createuser,
     "seed": _seed,
     # ----- part command handlers -----
+    "createmerchant": _createmerchant,
 }

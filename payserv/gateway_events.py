@@ -1,16 +1,24 @@
 """Gateway events and their outbound webhook deliveries (DESIGN §4, "Outbound webhooks").
 
-INTERFACE ONLY so far: the webhooks engineer implements it. Callers (payments, refunds)
-call it inside the transaction that changes state.
+Callers (payments, refunds) call :func:`emit_event` inside the transaction that changes
+state, so the delivery-log row and its delivery job commit or roll back with it.
 """
 
 from __future__ import annotations
 
+import json
+import time
 import uuid
 from typing import Any
 
 import asyncpg
 import procrastinate
+import structlog
+
+from payserv import queue as job_queue
+from payserv.gateway_webhooks import DELIVER_JOB, insert_delivery
+
+log = structlog.get_logger(__name__)
 
 EVENTS = (
     "payment.created",
@@ -20,6 +28,16 @@ EVENTS = (
     "refund.created",
     "refund.processed",
 )
+
+
+def webhook_body(event: str, data: dict[str, Any], timestamp: int | None = None) -> bytes:
+    """The webhook body, serialized once: these exact bytes are sent and signed."""
+    payload = {
+        "event": event,
+        "timestamp": int(time.time()) if timestamp is None else timestamp,
+        "data": data,
+    }
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 async def emit_event(
@@ -37,4 +55,10 @@ async def emit_event(
     """
     if event not in EVENTS:
         raise ValueError(f"unknown gateway event {event!r}")
-    # Not implemented yet: deliveries are added by the webhooks part.
+    delivery_id = await insert_delivery(conn, merchant_id, event, webhook_body(event, data))
+    if delivery_id is None:
+        return  # no webhook_url: nothing to deliver, nothing logged
+    await job_queue.defer(
+        conn, queue, DELIVER_JOB, delivery_id=str(delivery_id), generation=0, attempt=1
+    )
+    log.info("webhook_scheduled", delivery_id=str(delivery_id), webhook_event=event)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -12,18 +13,22 @@ from typing import Any
 
 import asyncpg
 from aiohttp import web
+from yarl import URL
 
 from payserv.context import POOL
-from payserv.errors import AuthenticationError
+from payserv.errors import AuthenticationError, BadRequestError, PayservError
 from payserv.queries import query
 from payserv.secretbox import open_sealed, seal
 from payserv.settings import Settings
+from payserv.webhook_signing import generate_webhook_secret
 
 TEST_MERCHANT_ID = uuid.UUID("550e8400-e29b-41d4-a716-446655440000")
 TEST_MERCHANT_EMAIL = "test@example.com"
 TEST_API_KEY = "key_test_abc123"
 TEST_API_SECRET = "secret_test_xyz789"  # noqa: S105 - the documented test credential
 TEST_WEBHOOK_SECRET = "whsec_test_abc123"  # noqa: S105 - the documented test credential
+MAX_URL_LENGTH = 2048
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 @dataclass(frozen=True)
@@ -91,8 +96,6 @@ async def insert_merchant(
 
 def new_credentials(email: str) -> MerchantCredentials:
     """Fresh random credentials for ``createmerchant``."""
-    from payserv.webhook_signing import generate_webhook_secret
-
     return MerchantCredentials(
         id=uuid.uuid4(),
         email=email,
@@ -110,12 +113,13 @@ async def ensure_test_merchant(conn: asyncpg.Connection, settings: Settings) -> 
     credentials = MerchantCredentials(
         TEST_MERCHANT_ID, TEST_MERCHANT_EMAIL, TEST_API_KEY, TEST_API_SECRET, TEST_WEBHOOK_SECRET
     )
-    await insert_merchant(
-        conn,
-        credentials,
-        webhook_url=settings.test_merchant_webhook_url,
-        secret_key=settings.secret_key,
+    url = settings.test_merchant_webhook_url
+    created = await insert_merchant(
+        conn, credentials, webhook_url=url, secret_key=settings.secret_key
     )
+    if created is None and url is not None:
+        # TEST_MERCHANT_WEBHOOK_URL applies on every start, not only the first one.
+        await conn.execute(query("gateway_set_merchant_webhook_url"), TEST_MERCHANT_ID, url)
 
 
 async def get_merchant(conn: asyncpg.Connection, merchant_id: uuid.UUID) -> Merchant | None:
@@ -137,3 +141,41 @@ async def require_merchant(request: web.Request) -> Merchant:
     if not hmac.compare_digest(given, stored) or row is None:
         raise AuthenticationError("Invalid API credentials")
     return Merchant(**dict(row))
+
+
+def parse_webhook_url(value: Any) -> str | None:
+    """An absolute http(s) URL, or None to stop deliveries."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_URL_LENGTH:
+        raise BadRequestError(
+            f"webhook_url must be a URL of at most {MAX_URL_LENGTH} characters", field="webhook_url"
+        )
+    try:
+        url = URL(value)
+    except ValueError:
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise BadRequestError("webhook_url must be an absolute http(s) URL", field="webhook_url")
+    return value
+
+
+def parse_email(value: str) -> str:
+    """A plausible e-mail address (at most 254 characters)."""
+    if len(value) > 254 or not _EMAIL.fullmatch(value):
+        raise BadRequestError("email must be an e-mail address", field="email")
+    return value
+
+
+async def create_merchant(
+    conn: asyncpg.Connection, email: str, webhook_url: str | None, secret_key: str
+) -> MerchantCredentials:
+    """A new merchant with fresh credentials (shown once by ``createmerchant``)."""
+    credentials = new_credentials(parse_email(email))
+    try:
+        await insert_merchant(
+            conn, credentials, webhook_url=parse_webhook_url(webhook_url), secret_key=secret_key
+        )
+    except asyncpg.UniqueViolationError:
+        raise PayservError(f"a merchant with email {email!r} already exists") from None
+    return credentials

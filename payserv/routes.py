@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from payserv.handlers import atompay, bank_webhooks, system, user_payments, users
+from payserv.handlers import (
+    atompay,
+    bank_webhooks,
+    system,
+    user_payments,
+    users,
+)
+from payserv.handlers.gateway_routes import add_gateway_routes
 from payserv.handlers.shop_routes import add_shop_routes
 
 
@@ -16,6 +23,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/users/token/", users.issue_user_token, name="user_token")
     app.router.add_get("/users/me/", users.current_user, name="current_user")
     # ----- gateway -----
+    add_gateway_routes(app.router)
     # ----- bank -----
     app.router.add_post("/api/webhook/bank/", bank_webhooks.bank_webhook, name="bank_webhook")
     app.router.add_get(

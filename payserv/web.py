@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 from aiohttp import web
 
@@ -51,6 +51,28 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
+
+
+@overload
+def require_str(
+    body: Mapping[str, Any],
+    name: str,
+    *,
+    min_length: int = 1,
+    max_length: int = 255,
+    required: Literal[True] = True,
+) -> str: ...
+
+
+@overload
+def require_str(
+    body: Mapping[str, Any],
+    name: str,
+    *,
+    min_length: int = 1,
+    max_length: int = 255,
+    required: bool,
+) -> str | None: ...
 
 
 def require_str(

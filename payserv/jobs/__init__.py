@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from payserv.jobs import atompay, maintenance, status_polling
+from payserv.jobs import atompay, gateway, gateway_webhooks, maintenance, status_polling
 from payserv.queue import JobSpec
 
 
@@ -11,6 +11,8 @@ def all_jobs() -> list[JobSpec]:
     return [
         *maintenance.JOBS,
         # ----- part jobs -----
+        *gateway.JOBS,
+        *gateway_webhooks.JOBS,
         *atompay.JOBS,
         *status_polling.JOBS,
     ]

@@ -18,7 +18,7 @@ import pytest
 
 from tests.helpers.db import admin_connect, with_database
 
-COMMANDS = ["serve", "web", "worker", "migrate", "createuser", "seed", "psql"]
+COMMANDS = ["serve", "web", "worker", "migrate", "createuser", "createmerchant", "seed", "psql"]
 
 
 def run_cli(

@@ -1,0 +1,149 @@
+"""Gateway orders (DESIGN §4): what a merchant expects to be paid, and its status."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import structlog
+
+from payserv.errors import BadRequestError, NotFoundError
+from payserv.queries import query
+from payserv.web import isoformat, require_int, require_str
+
+log = structlog.get_logger(__name__)
+
+_ID_ALPHABET = string.ascii_letters + string.digits
+_CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+MIN_AMOUNT = 100
+MAX_NOTES_KEYS = 15
+MAX_RECEIPT_LENGTH = 40
+
+
+def new_id(prefix: str) -> str:
+    """``prefix`` + 16 characters of ``[A-Za-z0-9]`` from a CSPRNG."""
+    return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(16))
+
+
+@dataclass(frozen=True)
+class Order:
+    """A row of ``gateway_orders``."""
+
+    id: str
+    merchant_id: uuid.UUID
+    amount: int
+    currency: str
+    receipt: str | None
+    notes: dict[str, Any]
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        """The public JSON of the order (the seed's shape)."""
+        return {
+            "id": self.id,
+            "merchant_id": str(self.merchant_id),
+            "amount": self.amount,
+            "currency": self.currency,
+            "receipt": self.receipt,
+            "notes": self.notes,
+            "status": self.status,
+            "created_at": isoformat(self.created_at),
+            "updated_at": isoformat(self.updated_at),
+        }
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """A validated ``POST /api/v1/orders`` body."""
+
+    amount: int
+    currency: str
+    receipt: str | None
+    notes: dict[str, Any]
+
+
+def parse_new_order(body: dict[str, Any]) -> NewOrder:
+    """Validate an order body (400 naming the field at fault)."""
+    amount = require_int(body, "amount", minimum=MIN_AMOUNT)
+    return NewOrder(
+        amount=amount,
+        currency=parse_currency(body.get("currency", "INR")),
+        receipt=require_str(body, "receipt", max_length=MAX_RECEIPT_LENGTH, required=False),
+        notes=parse_notes(body.get("notes")),
+    )
+
+
+def parse_currency(value: Any) -> str:
+    """Three ASCII letters, returned upper-case."""
+    if not isinstance(value, str) or not _CURRENCY.match(value):
+        raise BadRequestError("currency must be a 3-letter ISO 4217 code", field="currency")
+    return value.upper()
+
+
+def parse_notes(value: Any) -> dict[str, Any]:
+    """A JSON object of at most 15 keys (absent or null: ``{}``)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadRequestError("notes must be a JSON object", field="notes")
+    if len(value) > MAX_NOTES_KEYS:
+        raise BadRequestError(f"notes may have at most {MAX_NOTES_KEYS} keys", field="notes")
+    return value
+
+
+def _order(row: asyncpg.Record) -> Order:
+    return Order(**dict(row))
+
+
+async def create_order(conn: asyncpg.Connection, merchant_id: uuid.UUID, new: NewOrder) -> Order:
+    """Insert an order in status ``created``."""
+    row = await conn.fetchrow(
+        query("gateway_insert_order"),
+        new_id("order_"),
+        merchant_id,
+        new.amount,
+        new.currency,
+        new.receipt,
+        new.notes,
+    )
+    order = _order(row)
+    log.info("order_created", order_id=order.id, merchant_id=str(merchant_id), amount=order.amount)
+    return order
+
+
+async def get_order(conn: asyncpg.Connection, merchant_id: uuid.UUID, order_id: str) -> Order:
+    """The merchant's order, or 404 (also for another merchant's order)."""
+    row = await conn.fetchrow(query("gateway_order_by_id"), order_id, merchant_id)
+    if row is None:
+        raise NotFoundError("order not found")
+    return _order(row)
+
+
+async def lock_order(conn: asyncpg.Connection, merchant_id: uuid.UUID, order_id: str) -> Order:
+    """Like :func:`get_order`, holding the row lock until the transaction ends."""
+    row = await conn.fetchrow(query("gateway_lock_order"), order_id, merchant_id)
+    if row is None:
+        raise NotFoundError("order not found", field="order_id")
+    return _order(row)
+
+
+async def set_order_status(conn: asyncpg.Connection, order_id: str, status: str) -> None:
+    """Move the order to ``status`` (the caller holds the order's lock)."""
+    await conn.execute(query("gateway_set_order_status"), order_id, status)
+
+
+async def list_orders(
+    conn: asyncpg.Connection, merchant_id: uuid.UUID, limit: int, offset: int
+) -> tuple[list[Order], int]:
+    """One page of the merchant's orders, newest first, and their total."""
+    rows = await conn.fetch(query("gateway_list_orders"), merchant_id, limit, offset)
+    total = await conn.fetchval(query("gateway_count_orders"), merchant_id)
+    return [_order(row) for row in rows], int(total)

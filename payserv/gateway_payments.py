@@ -1,0 +1,264 @@
+"""Gateway payments (DESIGN §4): creation, settlement by the processing job, capture.
+
+Lock order, everywhere: the order row, then the payment row. Creation holds the order's
+lock while it checks "not paid yet"; settlement holds it while it decides, so at most one
+payment of an order ever succeeds.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import procrastinate
+import structlog
+
+from payserv import queue as job_queue
+from payserv.errors import BadRequestError, NotFoundError
+from payserv.gateway_events import emit_event
+from payserv.gateway_orders import lock_order, new_id, set_order_status
+from payserv.instruments import validate_card, validate_vpa
+from payserv.queries import query
+from payserv.settings import Settings
+from payserv.web import isoformat, require_int, require_str
+
+log = structlog.get_logger(__name__)
+
+PROCESS_PAYMENT_JOB = "gateway.process_payment"
+PENDING, SUCCESS, FAILED = "pending", "success", "failed"
+PAYMENT_FAILED = "PAYMENT_FAILED"
+
+# Test instruments (DESIGN §4): in test mode they decide the outcome, whatever
+# TEST_PAYMENT_SUCCESS says. The card is matched before anything but network and
+# last four digits is dropped.
+SUCCESS_VPA = "success@razorpay"
+FAILURE_VPA = "failure@razorpay"
+FAILURE_CARD = "4000000000000002"
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A row of ``gateway_payments``."""
+
+    id: str
+    merchant_id: uuid.UUID
+    order_id: str
+    amount: int
+    currency: str
+    method: str
+    vpa: str | None
+    card_network: str | None
+    card_last4: str | None
+    status: str
+    forced_outcome: str | None
+    captured: bool
+    error_code: str | None
+    error_description: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        """The public JSON (the seed's shape, plus card details and the failure reason)."""
+        body: dict[str, Any] = {
+            "id": self.id,
+            "order_id": self.order_id,
+            "amount": self.amount,
+            "currency": self.currency,
+            "method": self.method,
+        }
+        if self.method == "upi":
+            body["vpa"] = self.vpa
+        else:
+            body["card_network"] = self.card_network
+            body["card_last4"] = self.card_last4
+        body.update(
+            status=self.status,
+            captured=self.captured,
+            error_code=self.error_code,
+            error_description=self.error_description,
+            created_at=isoformat(self.created_at),
+            updated_at=isoformat(self.updated_at),
+        )
+        return body
+
+
+@dataclass(frozen=True)
+class NewPayment:
+    """A validated ``POST /api/v1/payments`` body: never the card number or the CVV."""
+
+    order_id: str
+    method: str
+    vpa: str | None = None
+    card_network: str | None = None
+    card_last4: str | None = None
+    forced_outcome: str | None = None
+
+
+def parse_new_payment(body: dict[str, Any], *, test_mode: bool) -> NewPayment:
+    """Validate a payment body; INVALID_VPA / INVALID_CARD / EXPIRED_CARD as DESIGN says."""
+    order_id = require_str(body, "order_id", max_length=64)
+    method = body.get("method")
+    if method == "upi":
+        vpa = validate_vpa(body.get("vpa"))
+        forced = {SUCCESS_VPA: SUCCESS, FAILURE_VPA: FAILED}.get(vpa) if test_mode else None
+        return NewPayment(order_id, "upi", vpa=vpa, forced_outcome=forced)
+    if method == "card":
+        card = validate_card(body.get("card"), today=datetime.now(UTC).date())
+        forced = FAILED if test_mode and _is_failure_card(body["card"]) else None
+        return NewPayment(
+            order_id,
+            "card",
+            card_network=card.network,
+            card_last4=card.last4,
+            forced_outcome=forced,
+        )
+    raise BadRequestError('method must be "upi" or "card"', field="method")
+
+
+def _is_failure_card(card: dict[str, Any]) -> bool:
+    return str(card.get("number", "")).replace(" ", "").replace("-", "") == FAILURE_CARD
+
+
+def _payment(row: asyncpg.Record) -> Payment:
+    return Payment(**dict(row))
+
+
+def processing_delay(settings: Settings, low: float, high: float) -> float:
+    """Seconds a payment or refund takes: ``TEST_PROCESSING_DELAY`` in test mode."""
+    if settings.test_mode:
+        return settings.test_processing_delay_ms / 1000
+    return low + (high - low) * secrets.randbelow(1001) / 1000
+
+
+def processor_verdict(settings: Settings, method: str) -> bool:
+    """The simulated processor: 90 % (upi) / 95 % (card), or ``TEST_PAYMENT_SUCCESS``."""
+    if settings.test_mode and settings.test_payment_success is not None:
+        return settings.test_payment_success
+    return secrets.randbelow(100) < (90 if method == "upi" else 95)
+
+
+async def create_payment(
+    conn: asyncpg.Connection,
+    queue: procrastinate.App,
+    merchant_id: uuid.UUID,
+    new: NewPayment,
+    process_in: float,
+) -> Payment:
+    """Insert a pending payment, its events and its processing job (caller's transaction).
+
+    The job is scheduled ``process_in`` seconds ahead (the processor's latency) instead of
+    sleeping in a worker slot.
+    """
+    order = await lock_order(conn, merchant_id, new.order_id)
+    if order.status == "paid":
+        raise BadRequestError("order is already paid", field="order_id")
+    row = await conn.fetchrow(
+        query("gateway_insert_payment"),
+        new_id("pay_"),
+        merchant_id,
+        order.id,
+        order.amount,
+        order.currency,
+        new.method,
+        new.vpa,
+        new.card_network,
+        new.card_last4,
+        new.forced_outcome,
+    )
+    payment = _payment(row)
+    if order.status == "created":
+        await set_order_status(conn, order.id, "attempted")
+    for event in ("payment.created", "payment.pending"):
+        await emit_event(conn, queue, merchant_id, event, {"payment": payment.to_json()})
+    await job_queue.defer_at(
+        conn, queue, PROCESS_PAYMENT_JOB, schedule_in=process_in, payment_id=payment.id
+    )
+    log.info("payment_created", payment_id=payment.id, order_id=order.id, method=new.method)
+    return payment
+
+
+async def settle_payment(
+    conn: asyncpg.Connection, queue: procrastinate.App, payment_id: str, succeeds: bool
+) -> Payment | None:
+    """Settle a pending payment (caller's transaction); None if it is already settled.
+
+    ``succeeds`` is the processor's verdict; a test instrument or an order that is
+    already paid overrides it.
+    """
+    current = await conn.fetchrow(query("gateway_payment_for_job"), payment_id)
+    if current is None:
+        return None
+    order = await lock_order(conn, current["merchant_id"], current["order_id"])
+    payment = _payment(await conn.fetchrow(query("gateway_lock_payment_for_job"), payment_id))
+    if payment.status != PENDING:
+        return None
+    if payment.forced_outcome is not None:
+        succeeds = payment.forced_outcome == SUCCESS
+    if order.status == "paid":
+        status, description = FAILED, "order already paid"
+    elif succeeds:
+        status, description = SUCCESS, None
+    else:
+        status, description = FAILED, "payment was declined"
+    error_code = PAYMENT_FAILED if status == FAILED else None
+    settled = _payment(
+        await conn.fetchrow(
+            query("gateway_settle_payment"), payment_id, status, error_code, description
+        )
+    )
+    if status == SUCCESS:
+        await set_order_status(conn, order.id, "paid")
+    event = "payment.success" if status == SUCCESS else "payment.failed"
+    await emit_event(conn, queue, settled.merchant_id, event, {"payment": settled.to_json()})
+    log.info("payment_settled", payment_id=payment_id, status=status)
+    return settled
+
+
+async def get_payment(conn: asyncpg.Connection, merchant_id: uuid.UUID, payment_id: str) -> Payment:
+    """The merchant's payment, or 404 (also for another merchant's)."""
+    row = await conn.fetchrow(query("gateway_payment_by_id"), payment_id, merchant_id)
+    if row is None:
+        raise NotFoundError("payment not found")
+    return _payment(row)
+
+
+async def lock_payment(
+    conn: asyncpg.Connection, merchant_id: uuid.UUID, payment_id: str
+) -> Payment:
+    """Like :func:`get_payment`, holding the row lock until the transaction ends."""
+    row = await conn.fetchrow(query("gateway_lock_payment"), payment_id, merchant_id)
+    if row is None:
+        raise NotFoundError("payment not found")
+    return _payment(row)
+
+
+async def capture_payment(
+    conn: asyncpg.Connection, merchant_id: uuid.UUID, payment_id: str, body: dict[str, Any]
+) -> Payment:
+    """Capture a successful payment once, for exactly its amount (caller's transaction)."""
+    amount = require_int(body, "amount", minimum=1)
+    payment = await lock_payment(conn, merchant_id, payment_id)
+    if payment.status != SUCCESS:
+        raise BadRequestError(f"only a successful payment can be captured, not {payment.status}")
+    if payment.captured:
+        raise BadRequestError("payment is already captured")
+    if amount != payment.amount:
+        raise BadRequestError(
+            f"amount must equal the payment amount ({payment.amount})", field="amount"
+        )
+    captured = _payment(await conn.fetchrow(query("gateway_capture_payment"), payment_id))
+    log.info("payment_captured", payment_id=payment_id)
+    return captured
+
+
+async def list_payments(
+    conn: asyncpg.Connection, merchant_id: uuid.UUID, limit: int, offset: int
+) -> tuple[list[Payment], int]:
+    """One page of the merchant's payments, newest first, and their total."""
+    rows = await conn.fetch(query("gateway_list_payments"), merchant_id, limit, offset)
+    total = await conn.fetchval(query("gateway_count_payments"), merchant_id)
+    return [_payment(row) for row in rows], int(total)

@@ -1,0 +1,147 @@
+"""Gateway refunds (DESIGN §4): never more than the payment, even under concurrency."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import procrastinate
+import structlog
+
+from payserv import queue as job_queue
+from payserv.errors import BadRequestError, InsufficientRefundAmountError, NotFoundError
+from payserv.gateway_events import emit_event
+from payserv.gateway_orders import new_id
+from payserv.gateway_payments import SUCCESS, get_payment, lock_payment
+from payserv.queries import query
+from payserv.web import MAX_AMOUNT_MINOR, isoformat, require_str
+
+log = structlog.get_logger(__name__)
+
+PROCESS_REFUND_JOB = "gateway.process_refund"
+MAX_REASON_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class Refund:
+    """A row of ``gateway_refunds``."""
+
+    id: str
+    merchant_id: uuid.UUID
+    payment_id: str
+    amount: int
+    reason: str | None
+    status: str
+    created_at: datetime
+    processed_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The public JSON (the seed's shape)."""
+        return {
+            "id": self.id,
+            "payment_id": self.payment_id,
+            "amount": self.amount,
+            "reason": self.reason,
+            "status": self.status,
+            "created_at": isoformat(self.created_at),
+            "processed_at": isoformat(self.processed_at),
+        }
+
+
+@dataclass(frozen=True)
+class NewRefund:
+    """A validated ``POST /api/v1/payments/{id}/refunds`` body."""
+
+    amount: int
+    reason: str | None
+
+
+def parse_new_refund(body: dict[str, Any]) -> NewRefund:
+    """An integer amount and an optional reason; the amount's range is checked on create."""
+    amount = body.get("amount")
+    if amount is None:
+        raise BadRequestError("amount is required", field="amount")
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise BadRequestError("amount must be an integer", field="amount")
+    if amount > MAX_AMOUNT_MINOR:
+        raise BadRequestError(f"amount must be at most {MAX_AMOUNT_MINOR}", field="amount")
+    reason = require_str(body, "reason", max_length=MAX_REASON_LENGTH, required=False)
+    return NewRefund(amount=amount, reason=reason)
+
+
+def _refund(row: asyncpg.Record) -> Refund:
+    return Refund(**dict(row))
+
+
+async def create_refund(
+    conn: asyncpg.Connection,
+    queue: procrastinate.App,
+    merchant_id: uuid.UUID,
+    payment_id: str,
+    new: NewRefund,
+    process_in: float,
+) -> Refund:
+    """Insert a pending refund, its event and its job, due in ``process_in`` s (caller's tx)."""
+    # The payment's row lock serializes refunds of one payment: the sum read below cannot
+    # change before this transaction commits, so concurrent refunds never over-refund.
+    payment = await lock_payment(conn, merchant_id, payment_id)
+    if payment.status != SUCCESS:
+        raise BadRequestError(f"only a successful payment can be refunded, not {payment.status}")
+    refunded = await conn.fetchval(query("gateway_refunded_amount"), payment_id)
+    available = payment.amount - refunded
+    if not 0 < new.amount <= available:
+        raise InsufficientRefundAmountError(
+            f"refund amount must be between 1 and {available}, what is left to refund",
+            field="amount",
+        )
+    row = await conn.fetchrow(
+        query("gateway_insert_refund"),
+        new_id("rfnd_"),
+        merchant_id,
+        payment_id,
+        new.amount,
+        new.reason,
+    )
+    refund = _refund(row)
+    await emit_event(conn, queue, merchant_id, "refund.created", {"refund": refund.to_json()})
+    await job_queue.defer_at(
+        conn, queue, PROCESS_REFUND_JOB, schedule_in=process_in, refund_id=refund.id
+    )
+    log.info("refund_created", refund_id=refund.id, payment_id=payment_id, amount=new.amount)
+    return refund
+
+
+async def process_refund(
+    conn: asyncpg.Connection, queue: procrastinate.App, refund_id: str
+) -> Refund | None:
+    """Mark a pending refund processed (caller's transaction); None if already done."""
+    row = await conn.fetchrow(query("gateway_process_refund"), refund_id)
+    if row is None:
+        return None
+    refund = _refund(row)
+    await emit_event(
+        conn, queue, refund.merchant_id, "refund.processed", {"refund": refund.to_json()}
+    )
+    log.info("refund_processed", refund_id=refund_id)
+    return refund
+
+
+async def get_refund(conn: asyncpg.Connection, merchant_id: uuid.UUID, refund_id: str) -> Refund:
+    """The merchant's refund, or 404 (also for another merchant's)."""
+    row = await conn.fetchrow(query("gateway_refund_by_id"), refund_id, merchant_id)
+    if row is None:
+        raise NotFoundError("refund not found")
+    return _refund(row)
+
+
+async def list_refunds(
+    conn: asyncpg.Connection, merchant_id: uuid.UUID, payment_id: str, limit: int, offset: int
+) -> tuple[list[Refund], int]:
+    """One page of a payment's refunds, newest first, and their total (404: not the merchant's)."""
+    await get_payment(conn, merchant_id, payment_id)
+    rows = await conn.fetch(query("gateway_list_refunds"), payment_id, merchant_id, limit, offset)
+    total = await conn.fetchval(query("gateway_count_refunds"), payment_id, merchant_id)
+    return [_refund(row) for row in rows], int(total)

@@ -1,0 +1,118 @@
+"""One attempt of an outbound webhook delivery, and the scheduling of the next (DESIGN §4)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import aiohttp
+import structlog
+
+from payserv import queue as job_queue
+from payserv.gateway_webhooks import (
+    DELIVER_JOB,
+    FAILED,
+    MAX_ATTEMPTS,
+    PENDING,
+    SUCCESS,
+    AttemptResult,
+    DeliveryTarget,
+    get_target,
+    record_attempt,
+    retry_delay,
+)
+from payserv.queue import JobDeps
+from payserv.secretbox import open_sealed
+from payserv.webhook_signing import signature_headers
+
+log = structlog.get_logger(__name__)
+
+ATTEMPT_TIMEOUT = 5.0  # a 2xx within 5 s is success
+
+
+async def deliver_webhook(deps: JobDeps, delivery_id: str, generation: int, attempt: int) -> None:
+    """Make attempt ``attempt`` of the delivery; record it and schedule the next on failure."""
+    async with deps.pool.acquire() as conn:
+        target = await get_target(conn, uuid.UUID(delivery_id))
+    if target is None or not _is_current(target, generation, attempt):
+        log.info("webhook_attempt_skipped", delivery_id=delivery_id, attempt=attempt)
+        return
+    # No connection is held during the HTTP call: a slow receiver must not drain the pool.
+    result = await _attempt(deps, target, attempt)
+    async with deps.pool.acquire() as conn, conn.transaction():
+        if not await record_attempt(conn, target, attempt, result):
+            log.info("webhook_attempt_stale", delivery_id=delivery_id, attempt=attempt)
+            return
+        if result.next_in is not None:
+            # Same transaction as the failed attempt's record: a crash cannot lose the retry.
+            await job_queue.defer_at(
+                conn,
+                deps.queue,
+                DELIVER_JOB,
+                schedule_in=result.next_in,
+                delivery_id=delivery_id,
+                generation=generation,
+                attempt=attempt + 1,
+            )
+    _log_result(target, attempt, result)
+    if deps.metrics is not None:
+        deps.metrics.webhook_deliveries.labels(result.status).inc()
+
+
+def _is_current(target: DeliveryTarget, generation: int, attempt: int) -> bool:
+    return (
+        target.status == PENDING
+        and target.generation == generation
+        and target.attempts == attempt - 1
+    )
+
+
+async def _attempt(deps: JobDeps, target: DeliveryTarget, attempt: int) -> AttemptResult:
+    code, error = await _post(deps, target)
+    if code is not None and 200 <= code < 300:
+        return AttemptResult(SUCCESS, code, None, None)
+    if attempt >= MAX_ATTEMPTS:
+        return AttemptResult(FAILED, code, error, None)
+    return AttemptResult(PENDING, code, error, retry_delay(deps.settings, attempt + 1))
+
+
+async def _post(deps: JobDeps, target: DeliveryTarget) -> tuple[int | None, str | None]:
+    """POST the stored body once: (response code, error description)."""
+    if not target.webhook_url:
+        return None, "merchant has no webhook_url"
+    assert deps.settings.secret_key is not None
+    secret = open_sealed(target.webhook_secret_encrypted, deps.settings.secret_key)
+    headers = signature_headers(secret, str(target.id), int(time.time()), target.body)
+    headers["Content-Type"] = "application/json"
+    try:
+        async with deps.http.post(
+            target.webhook_url,
+            data=target.body,
+            headers=headers,
+            allow_redirects=False,
+            timeout=aiohttp.ClientTimeout(total=ATTEMPT_TIMEOUT),
+        ) as response:
+            code = response.status
+    except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:500]
+    return code, None if 200 <= code < 300 else f"HTTP {code}"
+
+
+def _log_result(target: DeliveryTarget, attempt: int, result: AttemptResult) -> None:
+    fields = {
+        "delivery_id": str(target.id),
+        "merchant_id": str(target.merchant_id),
+        "webhook_event": target.event,
+        "attempt": attempt,
+        "response_code": result.response_code,
+    }
+    if result.status == SUCCESS:
+        log.info("webhook_delivered", **fields)
+    else:
+        log.warning(
+            "webhook_delivery_failed",
+            **fields,
+            error=result.error,
+            final=result.status == FAILED,
+            next_in=result.next_in,
+        )

@@ -1,0 +1,55 @@
+"""Gateway webhook delivery log: list and manual retry (DESIGN §4)."""
+
+from __future__ import annotations
+
+import uuid
+
+import structlog
+from aiohttp import web
+
+from payserv import queue as job_queue
+from payserv.context import POOL, QUEUE
+from payserv.errors import NotFoundError
+from payserv.gateway_merchants import require_merchant
+from payserv.gateway_webhooks import DELIVER_JOB, list_deliveries, reset_for_retry
+from payserv.web import json_response, page_body, pagination
+
+log = structlog.get_logger(__name__)
+
+
+async def webhooks_list(request: web.Request) -> web.Response:
+    """``GET /api/v1/webhooks``: the merchant's delivery log, newest first."""
+    merchant = await require_merchant(request)
+    limit, offset = pagination(request)
+    async with request.app[POOL].acquire() as conn:
+        entries, total = await list_deliveries(conn, merchant.id, limit, offset)
+    return json_response(page_body([e.to_json() for e in entries], total, limit, offset))
+
+
+async def webhook_retry(request: web.Request) -> web.Response:
+    """``POST /api/v1/webhooks/{id}/retry``: reset attempts and deliver again now."""
+    merchant = await require_merchant(request)
+    delivery_id = _parse_id(request.match_info["webhook_id"])
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        generation = await reset_for_retry(conn, delivery_id, merchant.id)
+        if generation is None:
+            raise NotFoundError("webhook not found")
+        await job_queue.defer(
+            conn,
+            request.app[QUEUE],
+            DELIVER_JOB,
+            delivery_id=str(delivery_id),
+            generation=generation,
+            attempt=1,
+        )
+    log.info("webhook_retry_scheduled", delivery_id=str(delivery_id))
+    return json_response(
+        {"id": str(delivery_id), "status": "pending", "message": "Webhook retry scheduled"}
+    )
+
+
+def _parse_id(raw: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise NotFoundError("webhook not found") from None
