@@ -59,7 +59,13 @@ def _parse_datetime(value: object) -> datetime:
         raise BadRequestError(
             "document_date must be an ISO 8601 datetime", field="document_date"
         ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        # Stored in UTC: 0001-01-01T00:00+14:00 would be in year 0, which nothing can hold.
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise BadRequestError("document_date is out of range", field="document_date") from None
 
 
 async def credit_operation(conn: asyncpg.Connection, operation: Operation) -> bool:

@@ -43,6 +43,9 @@ async def request_middleware(request: web.Request, handler: Handler) -> web.Stre
     started = time.perf_counter()
     with structlog.contextvars.bound_contextvars(request_id=request_id):
         try:
+            # Postgres text cannot hold NUL: an id with one names nothing, whatever the route.
+            if any("\x00" in value for value in request.match_info.values()):
+                raise NotFoundError()
             response = await handler(request)
         except web.HTTPException as exc:
             response = _http_exception(request, exc)

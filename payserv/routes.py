@@ -7,6 +7,7 @@ from aiohttp import web
 from payserv.handlers import (
     atompay,
     bank_webhooks,
+    openapi,
     system,
     user_payments,
     users,
@@ -20,6 +21,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/health", system.health, name="health")
     app.router.add_get("/api/v1/test/jobs/status", system.jobs_status, name="jobs_status")
     app.router.add_get("/metrics", system.metrics_endpoint, name="metrics")
+    app.router.add_get("/api/openapi.json", openapi.openapi_json, name="openapi")
     app.router.add_post("/users/token/", users.issue_user_token, name="user_token")
     app.router.add_get("/users/me/", users.current_user, name="current_user")
     # ----- gateway -----

@@ -44,13 +44,41 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
         body = json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError):
         raise BadRequestError("request body is not valid JSON") from None
+    except RecursionError:
+        raise BadRequestError("request body is nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequestError("request body must be a JSON object")
+    _reject_unstorable_text(body)
     return body
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
+
+
+def _reject_unstorable_text(body: dict[str, Any]) -> None:
+    """400 for ``\\u0000`` or an unpaired surrogate anywhere: Postgres text can hold neither."""
+    pending: list[Any] = [body]
+    while pending:  # iterative: the body may be nested as deep as json.loads allows
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str):
+            _check_text(value)
+
+
+def _check_text(value: str) -> None:
+    if "\x00" in value:
+        raise BadRequestError("request body must not contain NUL characters (\\u0000)")
+    if value.isascii():
+        return
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequestError("request body must not contain unpaired UTF-16 surrogates") from None
 
 
 @overload
@@ -129,7 +157,8 @@ def _query_int(request: web.Request, name: str, default: int, lo: int, hi: int) 
     raw = request.query.get(name)
     if raw is None:
         return default
-    if not raw.isdigit():
+    # isdigit() alone accepts "²" and other non-ASCII digits, which int() refuses.
+    if not (raw.isascii() and raw.isdigit()):
         raise BadRequestError(f"{name} must be an integer from {lo} to {hi}", field=name)
     value = int(raw)
     if not lo <= value <= hi:

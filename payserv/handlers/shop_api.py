@@ -55,7 +55,8 @@ MAX_LINES = 100
 def path_id(request: web.Request) -> int:
     """The integer ``{id}`` of the path; anything else names nothing (404)."""
     raw = request.match_info["id"]
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+    # isdigit() alone accepts "²" and other non-ASCII digits, which int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
         raise NotFoundError()
     return int(raw)
 

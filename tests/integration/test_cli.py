@@ -16,27 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.cli import external_env, run_cli
 from tests.helpers.db import admin_connect, with_database
 
 COMMANDS = ["serve", "web", "worker", "migrate", "createuser", "createmerchant", "seed", "psql"]
-
-
-def run_cli(
-    repo_root: Path, *args: str, env: dict[str, str], stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "run.py", *args],
-        cwd=repo_root,
-        env={**os.environ, "LOG_FORMAT": "json", **env},
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def external_env(dsn: str) -> dict[str, str]:
-    return {"DATABASE_URL": dsn, "SECRET_KEY": "cli-test-secret"}
 
 
 @pytest.fixture

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,6 +13,7 @@ from payserv.bootstrap import prepare_database
 from payserv.gateway_merchants import TEST_MERCHANT_ID
 from payserv.settings import Settings
 from tests.conftest import AppFactory
+from tests.helpers.cli import external_env, run_cli
 from tests.integration.gateway.conftest import MERCHANT
 
 
@@ -67,22 +65,14 @@ async def test_test_merchant_webhook_url_applies_on_every_start(
 async def test_createmerchant_prints_working_credentials_once(
     repo_root: Path, dsn: str, start_app: AppFactory, db: asyncpg.Connection
 ) -> None:
-    env = {**os.environ, "DATABASE_URL": dsn, "SECRET_KEY": "cli-test-secret", "LOG_FORMAT": "json"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "run.py",
-            "createmerchant",
-            "shop@example.org",
-            "--webhook-url",
-            "https://shop.example.org/hook",
-        ],
-        cwd=repo_root,
+    env = external_env(dsn)
+    result = run_cli(
+        repo_root,
+        "createmerchant",
+        "shop@example.org",
+        "--webhook-url",
+        "https://shop.example.org/hook",
         env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
     )
     assert result.returncode == 0, result.stderr
     created = json.loads(result.stdout.strip().splitlines()[-1])
@@ -93,29 +83,13 @@ async def test_createmerchant_prints_working_credentials_once(
     assert created["api_secret"] not in str(dict(row))
     assert created["webhook_secret"].encode() not in bytes(row["webhook_secret_encrypted"])
 
-    client = await start_app(run_worker=False, secret_key="cli-test-secret")
+    client = await start_app(run_worker=False, secret_key=env["SECRET_KEY"])
     headers = {"X-Api-Key": created["api_key"], "X-Api-Secret": created["api_secret"]}
     merchant = await (await client.get("/api/v1/merchant", headers=headers)).json()
     assert merchant["email"] == "shop@example.org"
     assert merchant["webhook_url"] == "https://shop.example.org/hook"
 
-    again = subprocess.run(
-        [sys.executable, "run.py", "createmerchant", "shop@example.org"],
-        cwd=repo_root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    again = run_cli(repo_root, "createmerchant", "shop@example.org", env=env)
     assert again.returncode == 1 and "already exists" in again.stderr
-    bad = subprocess.run(
-        [sys.executable, "run.py", "createmerchant", "not-an-email"],
-        cwd=repo_root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    bad = run_cli(repo_root, "createmerchant", "not-an-email", env=env)
     assert bad.returncode == 1 and "email" in bad.stderr
