@@ -75,7 +75,6 @@ def _team_members(body: Mapping[str, Any]) -> list[str]:
 def read_new_event(body: Mapping[str, Any]) -> tuple[str, Decimal, str]:
     """``{"name", "fee", "kind"}`` of ``POST /api/events``."""
     name = require_str(body, "name", max_length=200)
-    assert name is not None
     fee = parse_decimal_amount(body.get("fee"), field="fee")
     if fee > MAX_FEE:
         raise BadRequestError(f"fee must be at most {MAX_FEE}", field="fee")

@@ -105,10 +105,10 @@ async def defer_at(
     schedule_in: float,
     **kwargs: Any,
 ) -> int:
-    """Like :func:`defer`, to run ``schedule_in`` seconds from now."""
-    deferrer = queue.configure_task(
-        name, connection=conn, schedule_in={"seconds": max(0.0, schedule_in)}
-    )
+    """Like :func:`defer`, to run ``schedule_in`` seconds from now (now if ≤ 0)."""
+    if schedule_in <= 0:
+        return await defer(conn, queue, name, **kwargs)
+    deferrer = queue.configure_task(name, connection=conn, schedule_in={"seconds": schedule_in})
     return await deferrer.defer_async(**kwargs)
 
 

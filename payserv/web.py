@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal, overload
+from typing import Any, Literal, Protocol, overload
 
+import asyncpg
 from aiohttp import web
 
+from payserv.context import POOL
 from payserv.errors import BadRequestError
 
 MAX_AMOUNT_MINOR = 10**12
@@ -169,3 +171,20 @@ def _query_int(request: web.Request, name: str, default: int, lo: int, hi: int) 
 def page_body(data: list[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
     """The list shape of DESIGN §2."""
     return {"data": data, "total": total, "limit": limit, "offset": offset}
+
+
+class JsonObject(Protocol):
+    """A row object with a public JSON form."""
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+PageFetch = Callable[[asyncpg.Connection, int, int], Awaitable[tuple[Sequence[JsonObject], int]]]
+
+
+async def page_response(request: web.Request, fetch: PageFetch) -> web.Response:
+    """A list endpoint: ``fetch(conn, limit, offset)`` → one page in the DESIGN §2 shape."""
+    limit, offset = pagination(request)
+    async with request.app[POOL].acquire() as conn:
+        objects, total = await fetch(conn, limit, offset)
+    return json_response(page_body([obj.to_json() for obj in objects], total, limit, offset))

@@ -20,7 +20,14 @@ from payserv.gateway_merchants import (
 )
 from payserv.gateway_payments import processing_delay
 from payserv.queries import query
-from payserv.web import isoformat, json_response, page_body, pagination, read_json_object
+from payserv.web import (
+    isoformat,
+    json_response,
+    page_body,
+    page_response,
+    pagination,
+    read_json_object,
+)
 
 # How long the simulated processor takes outside test mode (DESIGN §4), in seconds.
 PAYMENT_PROCESSING_SECONDS = (5.0, 10.0)
@@ -101,10 +108,10 @@ async def order_detail(request: web.Request) -> web.Response:
 async def order_list(request: web.Request) -> web.Response:
     """``GET /api/v1/orders``: newest first."""
     merchant = await require_merchant(request)
-    limit, offset = pagination(request)
-    async with request.app[POOL].acquire() as conn:
-        orders, total = await gateway_orders.list_orders(conn, merchant.id, limit, offset)
-    return json_response(page_body([o.to_json() for o in orders], total, limit, offset))
+    return await page_response(
+        request,
+        lambda conn, limit, offset: gateway_orders.list_orders(conn, merchant.id, limit, offset),
+    )
 
 
 # ----- payments -----
@@ -139,10 +146,12 @@ async def payment_detail(request: web.Request) -> web.Response:
 async def payment_list(request: web.Request) -> web.Response:
     """``GET /api/v1/payments``: newest first."""
     merchant = await require_merchant(request)
-    limit, offset = pagination(request)
-    async with request.app[POOL].acquire() as conn:
-        payments, total = await gateway_payments.list_payments(conn, merchant.id, limit, offset)
-    return json_response(page_body([p.to_json() for p in payments], total, limit, offset))
+    return await page_response(
+        request,
+        lambda conn, limit, offset: gateway_payments.list_payments(
+            conn, merchant.id, limit, offset
+        ),
+    )
 
 
 async def payment_capture(request: web.Request) -> web.Response:

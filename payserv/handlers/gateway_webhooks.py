@@ -12,7 +12,7 @@ from payserv.context import POOL, QUEUE
 from payserv.errors import NotFoundError
 from payserv.gateway_merchants import require_merchant
 from payserv.gateway_webhooks import DELIVER_JOB, list_deliveries, reset_for_retry
-from payserv.web import json_response, page_body, pagination
+from payserv.web import json_response, page_response
 
 log = structlog.get_logger(__name__)
 
@@ -20,10 +20,9 @@ log = structlog.get_logger(__name__)
 async def webhooks_list(request: web.Request) -> web.Response:
     """``GET /api/v1/webhooks``: the merchant's delivery log, newest first."""
     merchant = await require_merchant(request)
-    limit, offset = pagination(request)
-    async with request.app[POOL].acquire() as conn:
-        entries, total = await list_deliveries(conn, merchant.id, limit, offset)
-    return json_response(page_body([e.to_json() for e in entries], total, limit, offset))
+    return await page_response(
+        request, lambda conn, limit, offset: list_deliveries(conn, merchant.id, limit, offset)
+    )
 
 
 async def webhook_retry(request: web.Request) -> web.Response:

@@ -42,6 +42,7 @@ from payserv.shop_orders import (
 from payserv.web import (
     json_response,
     page_body,
+    page_response,
     pagination,
     read_json_object,
     require_int,
@@ -63,10 +64,7 @@ def path_id(request: web.Request) -> int:
 
 async def list_items(request: web.Request) -> web.Response:
     """``GET /api/shop/items``: public, newest first."""
-    limit, offset = pagination(request)
-    async with request.app[POOL].acquire() as conn:
-        items, total = await fetch_items(conn, limit, offset)
-    return json_response(page_body([item.to_json() for item in items], total, limit, offset))
+    return await page_response(request, fetch_items)
 
 
 async def get_item(request: web.Request) -> web.Response:
@@ -87,7 +85,6 @@ async def create_item(request: web.Request) -> web.Response:
     description = require_str(body, "description", min_length=0, max_length=5000, required=False)
     currency = parse_currency(body, "currency")
     price = parse_money(body, "price", currency)
-    assert name is not None
     async with request.app[POOL].acquire() as conn:
         item = await insert_item(conn, name, description or "", price, currency)
     return json_response(item.to_json(), status=201)
@@ -123,7 +120,6 @@ async def create_discount(request: web.Request) -> web.Response:
     await require_superuser(request)
     body = await read_json_object(request)
     name = require_str(body, "name", max_length=200)
-    assert name is not None
     has_percent = body.get("percent_off") is not None
     has_amount = body.get("amount_off") is not None
     if has_percent == has_amount:
@@ -154,7 +150,6 @@ async def create_tax(request: web.Request) -> web.Response:
     await require_superuser(request)
     body = await read_json_object(request)
     name = require_str(body, "name", max_length=200)
-    assert name is not None
     percentage = parse_percentage(body, "percentage", allow_zero=True)
     inclusive = body.get("inclusive")
     if not isinstance(inclusive, bool):
@@ -210,10 +205,7 @@ def parse_new_order(body: dict[str, Any]) -> NewOrder:
 async def list_orders(request: web.Request) -> web.Response:
     """``GET /api/shop/orders`` (superuser), newest first."""
     await require_superuser(request)
-    limit, offset = pagination(request)
-    async with request.app[POOL].acquire() as conn:
-        orders, total = await fetch_orders(conn, limit, offset)
-    return json_response(page_body([order.to_json() for order in orders], total, limit, offset))
+    return await page_response(request, fetch_orders)
 
 
 async def get_order(request: web.Request) -> web.Response:

@@ -10,8 +10,8 @@ from aiohttp import web
 from payserv.context import POOL, SETTINGS
 from payserv.errors import NotFoundError
 from payserv.handlers.shop_api import path_id
-from payserv.shop_catalog import get_item, money_text
-from payserv.shop_orders import get_order
+from payserv.shop_catalog import Item, get_item, money_text
+from payserv.shop_orders import Order, get_order
 from payserv.stripe_gateway import find_account, missing_key_message
 
 # Where pages load Stripe.js from; tests set it to "" (or an unreachable URL) because
@@ -29,13 +29,27 @@ def _stripe_context(request: web.Request, currency: str) -> dict[str, Any]:
     }
 
 
-async def item_page(request: web.Request) -> web.StreamResponse:
-    """``GET /item/{id}``: name, description, price and the Buy button."""
+async def _item_of_path(request: web.Request) -> Item:
     item_id = path_id(request)
     async with request.app[POOL].acquire() as conn:
         item = await get_item(conn, item_id)
     if item is None:
         raise NotFoundError(f"item {item_id} does not exist")
+    return item
+
+
+async def _order_of_path(request: web.Request) -> Order:
+    order_id = path_id(request)
+    async with request.app[POOL].acquire() as conn:
+        order = await get_order(conn, order_id)
+    if order is None:
+        raise NotFoundError(f"order {order_id} does not exist")
+    return order
+
+
+async def item_page(request: web.Request) -> web.StreamResponse:
+    """``GET /item/{id}``: name, description, price and the Buy button."""
+    item = await _item_of_path(request)
     context = {
         "item": item,
         "price": money_text(item.price, item.currency),
@@ -47,11 +61,7 @@ async def item_page(request: web.Request) -> web.StreamResponse:
 
 async def order_page(request: web.Request) -> web.StreamResponse:
     """``GET /order/{id}``: lines, discount, taxes, total and the Buy button."""
-    order_id = path_id(request)
-    async with request.app[POOL].acquire() as conn:
-        order = await get_order(conn, order_id)
-    if order is None:
-        raise NotFoundError(f"order {order_id} does not exist")
+    order = await _order_of_path(request)
     context = {
         "order": order.to_json(),
         "buy_url": f"/buy/order/{order.id}",
@@ -62,11 +72,7 @@ async def order_page(request: web.Request) -> web.StreamResponse:
 
 async def pay_item_page(request: web.Request) -> web.StreamResponse:
     """``GET /pay/item/{id}``: the PaymentIntent variant, confirmed with Stripe.js."""
-    item_id = path_id(request)
-    async with request.app[POOL].acquire() as conn:
-        item = await get_item(conn, item_id)
-    if item is None:
-        raise NotFoundError(f"item {item_id} does not exist")
+    item = await _item_of_path(request)
     context = {
         "title": item.name,
         "amount": money_text(item.price, item.currency),
@@ -79,11 +85,7 @@ async def pay_item_page(request: web.Request) -> web.StreamResponse:
 
 async def pay_order_page(request: web.Request) -> web.StreamResponse:
     """``GET /pay/order/{id}``: the PaymentIntent variant for an order."""
-    order_id = path_id(request)
-    async with request.app[POOL].acquire() as conn:
-        order = await get_order(conn, order_id)
-    if order is None:
-        raise NotFoundError(f"order {order_id} does not exist")
+    order = await _order_of_path(request)
     context = {
         "title": f"order #{order.id}",
         "amount": money_text(order.totals.total, order.currency),

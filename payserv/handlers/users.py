@@ -16,7 +16,6 @@ async def issue_user_token(request: web.Request) -> web.Response:
     body = await read_json_object(request)
     username = require_str(body, "username", max_length=150)
     password = require_str(body, "password", max_length=1024)
-    assert username is not None and password is not None
     async with request.app[POOL].acquire() as conn:
         user = await check_credentials(conn, username, password)
     if user is None:
