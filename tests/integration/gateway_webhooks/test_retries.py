@@ -58,6 +58,16 @@ async def test_attempts_follow_the_test_schedule_then_succeed(
     row = await _final_row(db, "success")
     assert (row["attempts"], row["response_code"]) == (4, 200)
     assert row["next_retry_at"] is None
+    # Exactly the schedule: each retry job is due its delay after it was deferred.
+    delays = await db.fetch(
+        """SELECT extract(epoch FROM j.scheduled_at - e.at) AS delay
+           FROM procrastinate_jobs j
+           JOIN procrastinate_events e ON e.job_id = j.id AND e.type = 'deferred'
+           WHERE j.task_name = 'gateway.deliver_webhook' AND j.scheduled_at IS NOT NULL
+           ORDER BY j.id"""
+    )
+    expected = [5 * SCALE, 10 * SCALE, 15 * SCALE]
+    assert [round(float(d["delay"]), 1) for d in delays] == expected
 
 
 async def test_five_failures_end_failed_and_manual_retry_delivers(
