@@ -176,3 +176,11 @@ def make_user(db: asyncpg.Connection) -> UserFactory:
         return user, {"Authorization": f"Token {token}"}
 
     return make
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[Any]:
+    """A Postgres of this test's own, so stopping it disturbs no other test."""
+    server = start_embedded_server(tmp_path / "pgdata")
+    yield server
+    server.cleanup()

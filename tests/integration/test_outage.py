@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
-import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -21,16 +18,8 @@ from payserv.jobs import all_jobs
 from payserv.queue import defer
 from payserv.users import create_user
 from tests.conftest import base_settings
-from tests.helpers.db import start_embedded_server, start_server, stop_server
+from tests.helpers.db import start_server, stop_server
 from tests.helpers.jobs import RECORD, RUNS
-
-
-@pytest.fixture
-def own_server(tmp_path: Path) -> Iterator[Any]:
-    """A Postgres of this test's own, so stopping it disturbs no other test."""
-    server = start_embedded_server(tmp_path / "pgdata")
-    yield server
-    server.cleanup()
 
 
 async def test_restart_gives_503_then_recovers_and_notify_resumes(
