@@ -14,9 +14,7 @@ import asyncio
 import json
 import random
 import sys
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import aiohttp
 import asyncpg
 
-from bench.common import bench_database, payserv_server, percentiles
+from bench.common import bench_database, latency_ms, payserv_server, run_concurrently
 from payserv.database import create_pool
 from payserv.inn import inn_checksum_valid
 from payserv.queries import query
@@ -51,24 +49,6 @@ def operation(inn: str, operation_id: str | None = None) -> dict[str, Any]:
     }
 
 
-async def run_concurrently(
-    count: int, concurrency: int, call: Callable[[int], Awaitable[None]]
-) -> tuple[float, list[float]]:
-    """(requests/s, latencies in ms) of ``count`` calls, ``concurrency`` at a time."""
-    latencies: list[float] = []
-    next_index = iter(range(count))
-
-    async def worker() -> None:
-        for index in next_index:
-            started = time.perf_counter()
-            await call(index)
-            latencies.append((time.perf_counter() - started) * 1000)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return count / (time.perf_counter() - started), latencies
-
-
 async def over_http(url: str, bodies: list[dict[str, Any]], concurrency: int) -> dict[str, Any]:
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as http:
@@ -79,7 +59,7 @@ async def over_http(url: str, bodies: list[dict[str, Any]], concurrency: int) ->
                     raise RuntimeError(f"HTTP {response.status}: {await response.text()}")
 
         rate, latencies = await run_concurrently(len(bodies), concurrency, post)
-    return {"requests_per_s": round(rate, 1), **_ms(latencies)}
+    return {"requests_per_s": round(rate, 1), **latency_ms(latencies)}
 
 
 async def raw_sql(dsn: str, bodies: list[dict[str, Any]], concurrency: int) -> dict[str, Any]:
@@ -104,25 +84,28 @@ async def raw_sql(dsn: str, bodies: list[dict[str, Any]], concurrency: int) -> d
         rate, latencies = await run_concurrently(len(bodies), concurrency, credit)
     finally:
         await pool.close()
-    return {"transactions_per_s": round(rate, 1), **_ms(latencies)}
+    return {"transactions_per_s": round(rate, 1), **latency_ms(latencies)}
 
 
-def _ms(latencies: list[float]) -> dict[str, float]:
-    return {f"{key}_ms": round(value, 2) for key, value in percentiles(latencies).items()}
-
-
-async def main(n: int, concurrency: int) -> dict[str, Any]:
+async def measure(url: str, dsn: str, n: int, concurrency: int) -> dict[str, Any]:
+    """The figures against a running payserv at ``url`` whose database is ``dsn``."""
     rng = random.Random(1)
     inns = valid_inns(10, rng)
     distinct = [operation(rng.choice(inns)) for _ in range(n)]
     duplicate = [operation(inns[0], str(uuid.uuid4()))] * n
     baseline_ops = [operation(rng.choice(inns)) for _ in range(n)]
-    async with bench_database() as dsn, payserv_server(dsn, LOG_LEVEL="WARNING") as url:
-        http_distinct = await over_http(url, distinct, concurrency)
-        http_duplicates = await over_http(url, duplicate, concurrency)
-        baseline = await raw_sql(dsn, baseline_ops, concurrency)
-        conn = await asyncpg.connect(dsn)
-        credited = await conn.fetchval("SELECT count(*) FROM bank_balance_log")
+    conn = await asyncpg.connect(dsn)
+    try:
+        credited_before = await conn.fetchval("SELECT count(*) FROM bank_balance_log")
+    finally:
+        await conn.close()
+    http_distinct = await over_http(url, distinct, concurrency)
+    http_duplicates = await over_http(url, duplicate, concurrency)
+    baseline = await raw_sql(dsn, baseline_ops, concurrency)
+    conn = await asyncpg.connect(dsn)
+    try:
+        credited = await conn.fetchval("SELECT count(*) FROM bank_balance_log") - credited_before
+    finally:
         await conn.close()
     rate = baseline["transactions_per_s"]
     return {
@@ -140,6 +123,12 @@ async def main(n: int, concurrency: int) -> dict[str, Any]:
         "credits_recorded": credited,
         "credits_expected": 2 * n + 1,
     }
+
+
+async def main(n: int, concurrency: int) -> dict[str, Any]:
+    """Start payserv on a fresh database and :func:`measure` it."""
+    async with bench_database() as dsn, payserv_server(dsn) as url:
+        return await measure(url, dsn, n, concurrency)
 
 
 if __name__ == "__main__":

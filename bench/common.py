@@ -2,12 +2,16 @@
 
 Small API (all async context managers yield strings):
 
-- ``bench_database()`` -> DSN of a fresh, empty database: on ``DATABASE_URL``'s server if
-  set (dropped afterwards), else on an embedded PostgreSQL in a temporary directory.
+- ``bench_server()`` -> DSN of a server where databases may be created: ``DATABASE_URL``
+  if set, else an embedded PostgreSQL in a temporary directory (deleted afterwards).
+- ``bench_database(server_dsn=None)`` -> DSN of a fresh, empty database on ``server_dsn``
+  (or on ``bench_server()``'s), dropped afterwards.
 - ``payserv_server(dsn, **env)`` -> base URL of a ``python run.py serve`` subprocess on a
   free port, started with ``DATABASE_URL=dsn`` plus ``env`` (e.g. ``TEST_MODE="true"``);
   it migrates the database itself, and is ready once ``/health`` answers 200.
-- ``free_port()``, ``percentiles(values)`` -> ``{"p50": …, "p99": …}`` (nearest rank).
+- ``free_port()``, ``percentiles(values)`` -> ``{"p50": …, "p99": …}`` (nearest rank),
+  ``latency_ms(values)`` -> ``{"p50_ms": …, "p99_ms": …}`` rounded,
+  ``run_concurrently(count, concurrency, call)`` -> (calls/s, latencies in ms).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -52,21 +56,53 @@ def percentiles(values: Iterable[float], points: Iterable[int] = (50, 99)) -> di
     return {f"p{p}": ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] for p in points}
 
 
+def latency_ms(latencies: Iterable[float]) -> dict[str, float]:
+    """p50/p99 of latencies in milliseconds, keyed ``p50_ms``/``p99_ms``, rounded."""
+    return {f"{key}_ms": round(value, 2) for key, value in percentiles(latencies).items()}
+
+
+async def run_concurrently(
+    count: int, concurrency: int, call: Callable[[int], Awaitable[None]]
+) -> tuple[float, list[float]]:
+    """(calls/s, latencies in ms) of ``call(i)`` for i < ``count``, ``concurrency`` at a time."""
+    latencies: list[float] = []
+    next_index = iter(range(count))
+
+    async def worker() -> None:
+        for index in next_index:
+            started = time.perf_counter()
+            await call(index)
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return count / (time.perf_counter() - started), latencies
+
+
 @asynccontextmanager
-async def bench_database() -> AsyncIterator[str]:
-    """A fresh database on DATABASE_URL's server or on a throw-away embedded one."""
+async def bench_server() -> AsyncIterator[str]:
+    """DATABASE_URL's server, or a throw-away embedded one (deleted afterwards)."""
     external = os.environ.get("DATABASE_URL")
     if external:
-        async with _fresh_database(external) as dsn:
-            yield dsn
+        yield external
         return
     with tempfile.TemporaryDirectory(prefix="payserv-bench-") as tmp:
         server = await asyncio.to_thread(start_embedded_server, Path(tmp) / "pgdata")
         try:
-            async with _fresh_database(server.get_uri()) as dsn:
-                yield dsn
+            yield server.get_uri()
         finally:
             await asyncio.to_thread(server.cleanup)
+
+
+@asynccontextmanager
+async def bench_database(server_dsn: str | None = None) -> AsyncIterator[str]:
+    """A fresh database on ``server_dsn``, else on :func:`bench_server`'s server."""
+    if server_dsn is not None:
+        async with _fresh_database(server_dsn) as dsn:
+            yield dsn
+        return
+    async with bench_server() as server, _fresh_database(server) as dsn:
+        yield dsn
 
 
 @asynccontextmanager

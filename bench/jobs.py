@@ -11,10 +11,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -28,12 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import procrastinate
 from procrastinate.psycopg_connector import PsycopgConnector
 
+from bench.common import bench_server
 from payserv.bootstrap import prepare_database
 from payserv.database import connect, create_pool
 from payserv.logs import configure_logging
 from payserv.queue import JobDeps, JobSpec, build_queue_app
 from payserv.settings import Settings
-from tests.helpers.db import admin_connect, start_embedded_server, with_database
+from tests.helpers.db import admin_connect, with_database
 
 
 async def _noop(deps: JobDeps) -> None:
@@ -126,15 +125,9 @@ async def measure(server_dsn: str, jobs: int, repeat: int) -> dict[str, Any]:
 
 
 async def main(jobs: int, repeat: int) -> dict[str, Any]:
-    server_dsn = os.environ.get("DATABASE_URL")
-    if server_dsn:
+    """:func:`measure` on DATABASE_URL's server or a throw-away embedded one."""
+    async with bench_server() as server_dsn:
         return await measure(server_dsn, jobs, repeat)
-    with tempfile.TemporaryDirectory() as tmp:
-        server = start_embedded_server(Path(tmp) / "pgdata")
-        try:
-            return await measure(server.get_uri(), jobs, repeat)
-        finally:
-            server.cleanup()
 
 
 def _report(

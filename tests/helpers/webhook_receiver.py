@@ -23,14 +23,10 @@ class Received:
 
 @dataclass
 class Receiver:
-    """A webhook endpoint that fails its first ``fail_first`` calls with a 500.
-
-    ``delay`` seconds pass before each answer (a slow receiver keeps delivery jobs running).
-    """
+    """A webhook endpoint that fails its first ``fail_first`` calls with a 500."""
 
     url: str = ""
     fail_first: int = 0
-    delay: float = 0.0
     calls: list[Received] = field(default_factory=list)
     arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
@@ -39,10 +35,7 @@ class Receiver:
         async with self.arrived:
             self.calls.append(Received(body, dict(request.headers), time.monotonic()))
             self.arrived.notify_all()
-        failing = len(self.calls) <= self.fail_first
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        if failing:
+        if len(self.calls) <= self.fail_first:
             return web.Response(status=500)
         return web.Response(status=200)
 
@@ -53,10 +46,10 @@ class Receiver:
 
 
 async def start_receiver(
-    aiohttp_server: Callable[..., Awaitable[TestServer]], fail_first: int = 0, delay: float = 0.0
+    aiohttp_server: Callable[..., Awaitable[TestServer]], fail_first: int = 0
 ) -> Receiver:
     """A running receiver at ``.url``, failing its first ``fail_first`` calls."""
-    receiver = Receiver(fail_first=fail_first, delay=delay)
+    receiver = Receiver(fail_first=fail_first)
     app = web.Application()
     app.router.add_post("/hook", receiver.handle)
     server = await aiohttp_server(app)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.common import free_port
 from tests.helpers.cli import external_env, run_cli
 from tests.helpers.db import admin_connect, with_database
 
@@ -112,16 +112,10 @@ def test_psql_opens_the_configured_database(repo_root: Path, dsn: str) -> None:
     assert "jobs" in result.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_zero_config_run_uses_embedded_postgres_and_stops_cleanly(
     repo_root: Path, tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "PAYSERV_DATA_DIR": str(tmp_path / "data"),

@@ -1,0 +1,213 @@
+"""Gateway end to end: order and payment creation through to the delivered webhook.
+
+    python bench/gateway.py --n 200 [--concurrency 10]
+
+Starts payserv (``TEST_MODE=true``, ``TEST_PROCESSING_DELAY=0``) on a fresh database
+(embedded, or on ``DATABASE_URL``'s server) with the test merchant's webhooks pointed at a
+local receiver, then measures:
+
+- orders: ``POST /api/v1/orders`` requests/s and latencies, next to raw asyncpg inserts of
+  the same rows with the app's own ``gateway_insert_order`` query on the same database;
+- payments: ``POST /api/v1/payments`` to the ``payment.success`` webhook arriving at the
+  receiver: payments/s over the whole batch and p50/p99 of each payment's latency.
+
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import secrets
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (
+    bench_database,
+    free_port,
+    latency_ms,
+    payserv_server,
+    run_concurrently,
+)
+from payserv.database import create_pool
+from payserv.gateway_merchants import TEST_API_KEY, TEST_API_SECRET, TEST_MERCHANT_ID
+from payserv.queries import query
+
+HEADERS = {"X-Api-Key": TEST_API_KEY, "X-Api-Secret": TEST_API_SECRET}
+ORDER = {"amount": 50000, "currency": "INR", "receipt": "bench", "notes": {"bench": "yes"}}
+
+
+class Receiver:
+    """The merchant's webhook endpoint: records when each ``payment.success`` arrives."""
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.expected = 0
+        self.arrivals: dict[str, float] = {}
+        self.done = asyncio.Event()
+
+    def expect(self, count: int) -> None:
+        """Set :attr:`done` once ``count`` more payments have had their success webhook."""
+        self.expected = len(self.arrivals) + count
+        self.done.clear()
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = json.loads(await request.read())
+        if body.get("event") == "payment.success":
+            self.arrivals.setdefault(body["data"]["payment"]["id"], time.perf_counter())
+            if len(self.arrivals) >= self.expected:
+                self.done.set()
+        return web.Response(status=200)
+
+
+@asynccontextmanager
+async def webhook_receiver() -> AsyncIterator[Receiver]:
+    """A :class:`Receiver` listening on a free local port (its ``url``)."""
+    receiver = Receiver()
+    app = web.Application()
+    app.router.add_post("/hook", receiver.handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    receiver.url = f"http://127.0.0.1:{port}/hook"
+    try:
+        yield receiver
+    finally:
+        await runner.cleanup()
+
+
+def payserv_env(receiver: Receiver) -> dict[str, str]:
+    """What payserv needs for this benchmark: test mode, instant success, our receiver."""
+    return {
+        "TEST_MODE": "true",
+        "TEST_PROCESSING_DELAY": "0",
+        "TEST_PAYMENT_SUCCESS": "true",
+        "TEST_MERCHANT_WEBHOOK_URL": receiver.url,
+        "WORKER_POLL_INTERVAL": "0.1",
+    }
+
+
+async def _post(http: aiohttp.ClientSession, url: str, body: dict[str, Any]) -> dict[str, Any]:
+    async with http.post(url, json=body, headers=HEADERS) as resp:
+        data: dict[str, Any] = await resp.json()
+        if resp.status != 201:
+            raise RuntimeError(f"POST {url} -> {resp.status} {data}")
+        return data
+
+
+async def bench_orders(
+    http: aiohttp.ClientSession, base: str, n: int, concurrency: int
+) -> tuple[list[str], dict[str, Any]]:
+    """Create ``n`` orders over HTTP: (their ids, requests/s and latencies)."""
+    order_ids: list[str] = []
+
+    async def create(_index: int) -> None:
+        order_ids.append((await _post(http, f"{base}/api/v1/orders", ORDER))["id"])
+
+    rate, latencies = await run_concurrently(n, concurrency, create)
+    return order_ids, {"requests_per_s": round(rate, 1), **latency_ms(latencies)}
+
+
+async def bench_raw_inserts(dsn: str, n: int, concurrency: int) -> dict[str, Any]:
+    """The same order rows inserted with asyncpg and the app's query: inserts/s, latencies."""
+    # payserv's own pool factory: the same jsonb codec and settings the app uses.
+    pool = await create_pool(dsn, concurrency)
+    sql = query("gateway_insert_order")
+
+    async def insert(_index: int) -> None:
+        order_id = "order_" + secrets.token_hex(8)
+        await pool.execute(sql, order_id, TEST_MERCHANT_ID, 50000, "INR", "bench", ORDER["notes"])
+
+    try:
+        rate, latencies = await run_concurrently(n, concurrency, insert)
+    finally:
+        await pool.close()
+    return {"inserts_per_s": round(rate, 1), **latency_ms(latencies)}
+
+
+async def bench_payments(
+    http: aiohttp.ClientSession,
+    base: str,
+    order_ids: list[str],
+    receiver: Receiver,
+    concurrency: int,
+    timeout: float,
+) -> dict[str, Any]:
+    """Pay every order; time each payment from request to its delivered success webhook."""
+    sent: dict[str, float] = {}
+    receiver.expect(len(order_ids))
+
+    async def pay(index: int) -> None:
+        t0 = time.perf_counter()
+        body = {"order_id": order_ids[index], "method": "upi", "vpa": "success@razorpay"}
+        payment = await _post(http, f"{base}/api/v1/payments", body)
+        sent[payment["id"]] = t0
+
+    started = time.perf_counter()
+    await run_concurrently(len(order_ids), concurrency, pay)
+    await asyncio.wait_for(receiver.done.wait(), timeout)
+    elapsed = max(receiver.arrivals[p] for p in sent) - started
+    latencies = [(receiver.arrivals[p] - t0) * 1000 for p, t0 in sent.items()]
+    return {
+        "payments_per_s": round(len(order_ids) / elapsed, 1),
+        **latency_ms(latencies),
+        "delivered": sum(p in receiver.arrivals for p in sent),
+    }
+
+
+async def measure(
+    base: str, dsn: str, receiver: Receiver, n: int, concurrency: int, timeout: float
+) -> dict[str, Any]:
+    """The figures against a payserv at ``base`` started with :func:`payserv_env`."""
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        order_ids, orders = await bench_orders(http, base, n, concurrency)
+        raw = await bench_raw_inserts(dsn, n, concurrency)
+        payments = await bench_payments(http, base, order_ids, receiver, concurrency, timeout)
+    return {
+        "benchmark": "gateway",
+        "n": n,
+        "concurrency": concurrency,
+        "orders": {
+            "http": orders,
+            "raw_sql_insert": raw,
+            "ratio_http_over_raw": round(orders["requests_per_s"] / raw["inserts_per_s"], 2),
+        },
+        "payments_to_success_webhook": payments,
+    }
+
+
+async def main(n: int, concurrency: int, timeout: float) -> dict[str, Any]:
+    """Start a receiver and payserv on a fresh database, then :func:`measure`."""
+    async with (
+        webhook_receiver() as receiver,
+        bench_database() as dsn,
+        payserv_server(dsn, **payserv_env(receiver)) as base,
+    ):
+        return await measure(base, dsn, receiver, n, concurrency, timeout)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=200, help="orders and payments to create")
+    parser.add_argument("--concurrency", type=int, default=10, help="requests in flight")
+    parser.add_argument(
+        "--timeout", type=float, default=300, help="seconds to wait for all webhooks"
+    )
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    args = parse_args()
+    print(json.dumps(asyncio.run(main(args.n, args.concurrency, args.timeout)), indent=2))
