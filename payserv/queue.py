@@ -22,6 +22,7 @@ from procrastinate.job_context import JobContext
 from procrastinate.retry import RetryValue
 
 from payserv.connector import AsyncpgConnector
+from payserv.database import CONNECTION_ERRORS
 from payserv.metrics import Metrics
 from payserv.settings import Settings
 
@@ -112,6 +113,22 @@ async def defer_at(
     return await deferrer.defer_async(**kwargs)
 
 
+_HEALTHY_RUN_SECONDS = 60.0
+
+
+def _caused_by_connection_loss(exc: BaseException) -> bool:
+    """Whether ``exc`` or an exception it wraps (Procrastinate wraps driver errors) is a
+    lost database connection."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # chains are short; the bound guards against a cycle
+        if seen is None:
+            break
+        if isinstance(seen, CONNECTION_ERRORS):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 class WorkerRunner:
     """Runs the Procrastinate worker and restarts it if it dies (e.g. a database outage).
 
@@ -132,6 +149,7 @@ class WorkerRunner:
     async def _supervise(self) -> None:
         delay = 0.5
         while not self._stopping.is_set():
+            started = time.monotonic()
             try:
                 await self.queue.run_worker_async(
                     concurrency=self.settings.worker_concurrency,
@@ -146,9 +164,16 @@ class WorkerRunner:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.error("worker_crashed", error=str(exc), restart_in=delay)
+                # Losing the database (an outage, a restart) is expected: DESIGN §1 says wait
+                # and go on. Anything else is a bug worth an error.
+                if _caused_by_connection_loss(exc):
+                    log.warning("worker_lost_database", error=str(exc), restart_in=delay)
+                else:
+                    log.error("worker_crashed", error=str(exc), restart_in=delay)
             if self._stopping.is_set():
                 break
+            if time.monotonic() - started > _HEALTHY_RUN_SECONDS:
+                delay = 0.5  # a worker that ran for a while starts over with short waits
             log.warning("worker_restarting", restart_in=delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
