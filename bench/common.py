@@ -32,6 +32,7 @@ from pathlib import Path
 
 import aiohttp
 import asyncpg
+from aiohttp import web
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -170,3 +171,16 @@ async def _wait_healthy(base_url: str, proc: subprocess.Popen[bytes], timeout: f
                 pass
             await asyncio.sleep(0.2)
     raise TimeoutError(f"payserv at {base_url} not healthy after {timeout} s")
+
+
+@asynccontextmanager
+async def serve_local(app: web.Application) -> AsyncIterator[str]:
+    """Serve ``app`` on a free local port for the block; yields its base URL."""
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()

@@ -34,10 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
     bench_database,
-    free_port,
     latency_ms,
     payserv_server,
     run_concurrently,
+    serve_local,
 )
 from payserv.database import create_pool
 from payserv.gateway_merchants import TEST_API_KEY, TEST_API_SECRET, TEST_MERCHANT_ID
@@ -76,15 +76,9 @@ async def webhook_receiver() -> AsyncIterator[Receiver]:
     receiver = Receiver()
     app = web.Application()
     app.router.add_post("/hook", receiver.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    receiver.url = f"http://127.0.0.1:{port}/hook"
-    try:
+    async with serve_local(app) as base_url:
+        receiver.url = f"{base_url}/hook"
         yield receiver
-    finally:
-        await runner.cleanup()
 
 
 def payserv_env(receiver: Receiver) -> dict[str, str]:

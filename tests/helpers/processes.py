@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bench.common import free_port
+from bench.common import free_port, serve_local
 from payserv.gateway_merchants import TEST_API_KEY, TEST_API_SECRET
 from tests.conftest import TEST_SECRET_KEY
 
@@ -160,15 +160,9 @@ async def receiving(delay: float = 0.0) -> AsyncIterator[Receiver]:
     receiver = Receiver(delay=delay)
     app = web.Application()
     app.router.add_post("/hook", receiver.handle)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    receiver.url = f"http://127.0.0.1:{port}/hook"
-    try:
+    async with serve_local(app) as base_url:
+        receiver.url = f"{base_url}/hook"
         yield receiver
-    finally:
-        await runner.cleanup()
 
 
 async def post_json(
