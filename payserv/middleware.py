@@ -35,6 +35,30 @@ _HTTP_ERRORS: dict[int, type[PayservError]] = {
 }
 
 
+class _Throttle:
+    """Allows one event per ``interval`` seconds and counts the ones it held back."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._last = -interval
+        self._suppressed = 0
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        if now - self._last >= self.interval:
+            self._last = now
+            return True
+        self._suppressed += 1
+        return False
+
+    def take_suppressed(self) -> int:
+        suppressed, self._suppressed = self._suppressed, 0
+        return suppressed
+
+
+_outage_log = _Throttle(interval=1.0)
+
+
 @web.middleware
 async def request_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Bind a request id, turn every error into DESIGN §2's shape, log the request."""
@@ -77,7 +101,14 @@ def _observe(request: web.Request, status: int, seconds: float) -> None:
 def _unexpected(request: web.Request, exc: Exception) -> PayservError:
     translated = translate_error(exc)
     if translated is not None:
-        log.warning("request_failed", error_code=translated.code, error=str(exc))
+        if _outage_log.allow():
+            # One line per second at most: an outage must not flood the logs.
+            log.warning(
+                "request_failed",
+                error_code=translated.code,
+                error=str(exc),
+                similar_suppressed=_outage_log.take_suppressed(),
+            )
         return translated
     log.exception("unhandled_error", method=request.method, path=request.path)
     return ServerError()
