@@ -68,6 +68,12 @@ def translate_query(query: str) -> Translated:
     return Translated(sql, tuple(names), frozenset(_CONCATENATED.findall(query)))
 
 
+# The SQL functions that record how a job ended (Procrastinate's finish_job, retry_job),
+# and the start of the error they raise when the job is no longer "doing".
+_JOB_END_FUNCTIONS = ("procrastinate_finish_job", "procrastinate_retry_job")
+_ALREADY_RECORDED = "Job was not found or"
+
+
 @contextlib.contextmanager
 def _wrap_exceptions() -> Any:
     """asyncpg errors to the exceptions Procrastinate's manager understands."""
@@ -151,6 +157,10 @@ class AsyncpgConnector(BaseAsyncConnector):
                         raise
                     log.warning("stale_connection_retried", error=str(exc))
                     conn.terminate()
+                    # Its pool-mates died in the same restart: have the pool replace them
+                    # all, so that the retry gets a fresh connection, not the next stale one.
+                    assert self._pool is not None
+                    await self._pool.expire_connections()
         raise AssertionError("unreachable")
 
     async def execute_query_async(self, query: str, **arguments: Any) -> None:
@@ -165,7 +175,39 @@ class AsyncpgConnector(BaseAsyncConnector):
             with _wrap_exceptions():
                 await conn.execute(sql, *args)
 
-        await self._on_pooled(execute)
+        if any(function in query for function in _JOB_END_FUNCTIONS):
+            await self._record_job_end(execute)
+        else:
+            await self._on_pooled(execute)
+
+    async def _record_job_end(
+        self, execute: Callable[[asyncpg.Connection], Awaitable[None]]
+    ) -> None:
+        """Record a job's end, waiting out an outage of up to ``retry_seconds``.
+
+        If this is lost, the job stays ``doing`` under a worker that is still alive, and
+        the stalled-jobs task (which looks for dead workers) never retries it. Running it
+        twice is safe: when the cut-off attempt had committed, the retry finds the job no
+        longer ``doing`` and Postgres says so, which means it is recorded.
+        """
+        deadline = time.monotonic() + self.retry_seconds
+        delay = 0.1
+        retried = False
+        while True:
+            try:
+                await self._on_pooled(execute)
+                return
+            except exceptions.ConnectorException as exc:
+                if retried and _ALREADY_RECORDED in str(exc):
+                    return
+                if not isinstance(exc.__cause__, CONNECTION_ERRORS):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise
+                log.warning("job_end_record_retrying", error=str(exc), delay=delay)
+                retried = True
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
 
     async def execute_query_one_async(self, query: str, **arguments: Any) -> dict[str, Any]:
         return await self._on_pooled(

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import procrastinate
-from procrastinate.retry import RetryValue
-
 from payserv.gateway_idempotency import delete_expired_keys
 from payserv.gateway_payments import PROCESS_PAYMENT_JOB, processor_verdict, settle_payment
 from payserv.gateway_refunds import PROCESS_REFUND_JOB, process_refund
 from payserv.queries import query
-from payserv.queue import JobDeps, JobSpec
-from payserv.settings import Settings
+from payserv.queue import JobDeps, JobSpec, retry_through_outages
 
 PURGE_KEYS_JOB = "gateway.delete_expired_idempotency_keys"
 
@@ -38,14 +34,9 @@ async def purge_idempotency_keys_job(deps: JobDeps, timestamp: int) -> None:
         await delete_expired_keys(conn)
 
 
-def _retry(settings: Settings) -> RetryValue:
-    # Only crashes (a database outage) raise; the jobs re-read state, so a rerun is safe.
-    return procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2)
-
-
 JOBS = [
-    JobSpec(name=PROCESS_PAYMENT_JOB, function=process_payment_job, retry=_retry),
-    JobSpec(name=PROCESS_REFUND_JOB, function=process_refund_job, retry=_retry),
+    JobSpec(name=PROCESS_PAYMENT_JOB, function=process_payment_job, retry=retry_through_outages),
+    JobSpec(name=PROCESS_REFUND_JOB, function=process_refund_job, retry=retry_through_outages),
     JobSpec(
         name=PURGE_KEYS_JOB,
         function=purge_idempotency_keys_job,

@@ -2,19 +2,8 @@
 
 from __future__ import annotations
 
-import procrastinate
-from procrastinate.retry import RetryValue
-
 from payserv.gateway_webhook_delivery import deliver_webhook
 from payserv.gateway_webhooks import DELIVER_JOB
-from payserv.queue import JobSpec
-from payserv.settings import Settings
+from payserv.queue import JobSpec, retry_through_outages
 
-
-def _retry(settings: Settings) -> RetryValue:
-    # HTTP failures never raise (they are scheduled attempts); this only covers crashes
-    # such as a database outage while recording, and the job is idempotent.
-    return procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2)
-
-
-JOBS = [JobSpec(name=DELIVER_JOB, function=deliver_webhook, retry=_retry)]
+JOBS = [JobSpec(name=DELIVER_JOB, function=deliver_webhook, retry=retry_through_outages)]

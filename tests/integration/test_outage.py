@@ -15,7 +15,7 @@ from payserv.bootstrap import prepare_database
 from payserv.context import POOL, QUEUE
 from payserv.database import CONNECTION_ERRORS, connect
 from payserv.jobs import all_jobs
-from payserv.queue import defer
+from payserv.queue import JobDeps, JobSpec, defer
 from payserv.users import create_user
 from tests.conftest import base_settings
 from tests.helpers.db import start_server, stop_server
@@ -82,3 +82,52 @@ async def _defer_and_await_run(client: TestClient[web.Request, web.Application])
             if status == "succeeded":
                 break
             await asyncio.sleep(0.05)
+
+
+# The server the outage job stops; set by the test that registers the job.
+_OUTAGE_SERVER: list[Any] = []
+
+
+async def _stop_database_then_return(deps: JobDeps, marker: str) -> None:
+    """Stop Postgres, bring it back 2 s later, and return at once: the job's end is
+    recorded while the database is down."""
+    server = _OUTAGE_SERVER[0]
+    await asyncio.to_thread(stop_server, server)
+    loop = asyncio.get_running_loop()
+    loop.call_later(2.0, lambda: loop.run_in_executor(None, start_server, server))
+    RUNS[marker].put_nowait(deps.job_id or 0)
+
+
+OUTAGE_JOB = JobSpec(name="tests.stop_database", function=_stop_database_then_return)
+
+
+async def test_job_that_ends_during_an_outage_is_recorded_after_it(
+    own_server: Any, aiohttp_client: Any
+) -> None:
+    dsn = own_server.get_uri()
+    conn = await connect(dsn)
+    await prepare_database(conn, base_settings())
+    await conn.close()
+    _OUTAGE_SERVER[:] = [own_server]
+    settings = replace(base_settings(), database_url=dsn)
+    client: TestClient[web.Request, web.Application] = await aiohttp_client(
+        create_app(settings, dsn, jobs=[*all_jobs(), OUTAGE_JOB])
+    )
+    marker = f"ends-in-outage-{uuid.uuid4()}"
+    async with client.app[POOL].acquire() as conn, conn.transaction():
+        job_id = await defer(conn, client.app[QUEUE], "tests.stop_database", marker=marker)
+    await asyncio.wait_for(RUNS[marker].get(), timeout=15)
+    # The worker process lives on, so the stalled-jobs task would never retry this job:
+    # only recording its end after the outage keeps it from staying "doing" forever.
+    async with asyncio.timeout(30):
+        while True:
+            try:
+                async with client.app[POOL].acquire() as conn:
+                    status = await conn.fetchval(
+                        "SELECT status::text FROM procrastinate_jobs WHERE id = $1", job_id
+                    )
+                if status == "succeeded":
+                    break
+            except CONNECTION_ERRORS:
+                pass
+            await asyncio.sleep(0.1)

@@ -114,7 +114,13 @@ async def test_postgres_restart_under_load_gives_503_then_recovers_losing_nothin
     async with (
         receiving() as receiver,
         running(
-            "serve", dsn, tmp_path / "payserv.log", TEST_MERCHANT_WEBHOOK_URL=receiver.url
+            "serve",
+            dsn,
+            tmp_path / "payserv.log",
+            TEST_MERCHANT_WEBHOOK_URL=receiver.url,
+            # A job running when the database went away stays doing (its end could not be
+            # recorded) until its worker's heartbeat is this old: keep that short here.
+            STALLED_JOB_SECONDS="3",
         ) as payserv,
         aiohttp.ClientSession(headers=MERCHANT) as http,
     ):
