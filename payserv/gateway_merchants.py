@@ -119,7 +119,15 @@ async def ensure_test_merchant(conn: asyncpg.Connection, settings: Settings) -> 
     )
     if created is None and url is not None:
         # TEST_MERCHANT_WEBHOOK_URL applies on every start, not only the first one.
-        await conn.execute(query("gateway_set_merchant_webhook_url"), TEST_MERCHANT_ID, url)
+        await set_webhook_url(conn, TEST_MERCHANT_ID, url)
+
+
+async def set_webhook_url(
+    conn: asyncpg.Connection, merchant_id: uuid.UUID, url: str | None
+) -> Merchant:
+    """Point the merchant's webhooks at ``url`` (None stops them)."""
+    row = await conn.fetchrow(query("gateway_set_merchant_webhook_url"), merchant_id, url)
+    return Merchant(**dict(row))
 
 
 async def get_merchant(conn: asyncpg.Connection, merchant_id: uuid.UUID) -> Merchant | None:

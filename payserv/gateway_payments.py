@@ -21,7 +21,7 @@ from payserv import queue as job_queue
 from payserv.errors import BadRequestError, NotFoundError
 from payserv.gateway_events import emit_event
 from payserv.gateway_orders import lock_order, new_id, set_order_status
-from payserv.instruments import validate_card, validate_vpa
+from payserv.instruments import card_digits, validate_card, validate_vpa
 from payserv.queries import query
 from payserv.settings import Settings
 from payserv.web import isoformat, require_int, require_str
@@ -108,7 +108,9 @@ def parse_new_payment(body: dict[str, Any], *, test_mode: bool) -> NewPayment:
         return NewPayment(order_id, "upi", vpa=vpa, forced_outcome=forced)
     if method == "card":
         card = validate_card(body.get("card"), today=datetime.now(UTC).date())
-        forced = FAILED if test_mode and _is_failure_card(body["card"]) else None
+        forced = (
+            FAILED if test_mode and card_digits(body["card"]["number"]) == FAILURE_CARD else None
+        )
         return NewPayment(
             order_id,
             "card",
@@ -117,10 +119,6 @@ def parse_new_payment(body: dict[str, Any], *, test_mode: bool) -> NewPayment:
             forced_outcome=forced,
         )
     raise BadRequestError('method must be "upi" or "card"', field="method")
-
-
-def _is_failure_card(card: dict[str, Any]) -> bool:
-    return str(card.get("number", "")).replace(" ", "").replace("-", "") == FAILURE_CARD
 
 
 def _payment(row: asyncpg.Record) -> Payment:

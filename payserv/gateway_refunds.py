@@ -17,7 +17,7 @@ from payserv.gateway_events import emit_event
 from payserv.gateway_orders import new_id
 from payserv.gateway_payments import SUCCESS, get_payment, lock_payment
 from payserv.queries import query
-from payserv.web import MAX_AMOUNT_MINOR, isoformat, require_str
+from payserv.web import isoformat, require_int, require_str
 
 log = structlog.get_logger(__name__)
 
@@ -61,13 +61,8 @@ class NewRefund:
 
 def parse_new_refund(body: dict[str, Any]) -> NewRefund:
     """An integer amount and an optional reason; the amount's range is checked on create."""
-    amount = body.get("amount")
-    if amount is None:
-        raise BadRequestError("amount is required", field="amount")
-    if isinstance(amount, bool) or not isinstance(amount, int):
-        raise BadRequestError("amount must be an integer", field="amount")
-    if amount > MAX_AMOUNT_MINOR:
-        raise BadRequestError(f"amount must be at most {MAX_AMOUNT_MINOR}", field="amount")
+    # No minimum here: 0 < amount is the refund rule, INSUFFICIENT_REFUND_AMOUNT (DESIGN §4).
+    amount = require_int(body, "amount", minimum=None)
     reason = require_str(body, "reason", max_length=MAX_REASON_LENGTH, required=False)
     return NewRefund(amount=amount, reason=reason)
 

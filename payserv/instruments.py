@@ -69,7 +69,7 @@ def validate_card(card: object, *, today: date) -> CardDetails:
     """Check number, expiry and CVV; return only the network and last four digits."""
     if not isinstance(card, dict):
         raise InvalidCardError("card must be an object", field="card")
-    digits = _card_number(card.get("number"))
+    digits = card_digits(card.get("number"))
     # A card is valid through the last day of its expiry month.
     if _expiry(card.get("expiry_month"), card.get("expiry_year")) < (today.year, today.month):
         raise ExpiredCardError("card has expired", field="card.expiry_month")
@@ -80,7 +80,8 @@ def validate_card(card: object, *, today: date) -> CardDetails:
     return CardDetails(network=card_network(digits), last4=digits[-4:])
 
 
-def _card_number(number: object) -> str:
+def card_digits(number: object) -> str:
+    """The digits of a valid card number (spaces and dashes dropped), else INVALID_CARD."""
     if not isinstance(number, str):
         raise InvalidCardError("card number must be a string", field="card.number")
     digits = _SEPARATORS.sub("", number)

@@ -17,9 +17,9 @@ from payserv.gateway_merchants import (
     get_merchant,
     parse_webhook_url,
     require_merchant,
+    set_webhook_url,
 )
 from payserv.gateway_payments import processing_delay
-from payserv.queries import query
 from payserv.web import (
     isoformat,
     json_response,
@@ -77,8 +77,8 @@ async def merchant_update(request: web.Request) -> web.Response:
         raise BadRequestError("webhook_url is required (null clears it)", field="webhook_url")
     url = parse_webhook_url(body["webhook_url"])
     async with request.app[POOL].acquire() as conn:
-        row = await conn.fetchrow(query("gateway_set_merchant_webhook_url"), merchant.id, url)
-    return json_response(_merchant_json(Merchant(**dict(row))))
+        updated = await set_webhook_url(conn, merchant.id, url)
+    return json_response(_merchant_json(updated))
 
 
 # ----- orders -----

@@ -10,6 +10,7 @@ from payserv.auth import require_superuser
 from payserv.context import POOL
 from payserv.errors import BadRequestError, NotFoundError
 from payserv.shop_catalog import (
+    Item,
     discount_from_row,
     insert_discount,
     insert_item,
@@ -29,6 +30,7 @@ from payserv.shop_catalog import (
 from payserv.shop_money import parse_currency, parse_money, parse_percentage
 from payserv.shop_orders import (
     NewOrder,
+    Order,
 )
 from payserv.shop_orders import (
     create_order as insert_order,
@@ -62,6 +64,26 @@ def path_id(request: web.Request) -> int:
     return int(raw)
 
 
+async def item_of_path(request: web.Request) -> Item:
+    """The item ``{id}`` names, or 404."""
+    item_id = path_id(request)
+    async with request.app[POOL].acquire() as conn:
+        item = await fetch_item(conn, item_id)
+    if item is None:
+        raise NotFoundError(f"item {item_id} does not exist")
+    return item
+
+
+async def order_of_path(request: web.Request) -> Order:
+    """The order ``{id}`` names, or 404."""
+    order_id = path_id(request)
+    async with request.app[POOL].acquire() as conn:
+        order = await fetch_order(conn, order_id)
+    if order is None:
+        raise NotFoundError(f"order {order_id} does not exist")
+    return order
+
+
 async def list_items(request: web.Request) -> web.Response:
     """``GET /api/shop/items``: public, newest first."""
     return await page_response(request, fetch_items)
@@ -69,12 +91,7 @@ async def list_items(request: web.Request) -> web.Response:
 
 async def get_item(request: web.Request) -> web.Response:
     """``GET /api/shop/items/{id}``: public."""
-    item_id = path_id(request)
-    async with request.app[POOL].acquire() as conn:
-        item = await fetch_item(conn, item_id)
-    if item is None:
-        raise NotFoundError(f"item {item_id} does not exist")
-    return json_response(item.to_json())
+    return json_response((await item_of_path(request)).to_json())
 
 
 async def create_item(request: web.Request) -> web.Response:
@@ -211,9 +228,4 @@ async def list_orders(request: web.Request) -> web.Response:
 async def get_order(request: web.Request) -> web.Response:
     """``GET /api/shop/orders/{id}`` (superuser)."""
     await require_superuser(request)
-    order_id = path_id(request)
-    async with request.app[POOL].acquire() as conn:
-        order = await fetch_order(conn, order_id)
-    if order is None:
-        raise NotFoundError(f"order {order_id} does not exist")
-    return json_response(order.to_json())
+    return json_response((await order_of_path(request)).to_json())

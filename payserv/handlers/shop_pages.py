@@ -7,11 +7,9 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from payserv.context import POOL, SETTINGS
-from payserv.errors import NotFoundError
-from payserv.handlers.shop_api import path_id
-from payserv.shop_catalog import Item, get_item, money_text
-from payserv.shop_orders import Order, get_order
+from payserv.context import SETTINGS
+from payserv.handlers.shop_api import item_of_path, order_of_path
+from payserv.shop_catalog import money_text
 from payserv.stripe_gateway import find_account, missing_key_message
 
 # Where pages load Stripe.js from; tests set it to "" (or an unreachable URL) because
@@ -29,27 +27,9 @@ def _stripe_context(request: web.Request, currency: str) -> dict[str, Any]:
     }
 
 
-async def _item_of_path(request: web.Request) -> Item:
-    item_id = path_id(request)
-    async with request.app[POOL].acquire() as conn:
-        item = await get_item(conn, item_id)
-    if item is None:
-        raise NotFoundError(f"item {item_id} does not exist")
-    return item
-
-
-async def _order_of_path(request: web.Request) -> Order:
-    order_id = path_id(request)
-    async with request.app[POOL].acquire() as conn:
-        order = await get_order(conn, order_id)
-    if order is None:
-        raise NotFoundError(f"order {order_id} does not exist")
-    return order
-
-
 async def item_page(request: web.Request) -> web.StreamResponse:
     """``GET /item/{id}``: name, description, price and the Buy button."""
-    item = await _item_of_path(request)
+    item = await item_of_path(request)
     context = {
         "item": item,
         "price": money_text(item.price, item.currency),
@@ -61,7 +41,7 @@ async def item_page(request: web.Request) -> web.StreamResponse:
 
 async def order_page(request: web.Request) -> web.StreamResponse:
     """``GET /order/{id}``: lines, discount, taxes, total and the Buy button."""
-    order = await _order_of_path(request)
+    order = await order_of_path(request)
     context = {
         "order": order.to_json(),
         "buy_url": f"/buy/order/{order.id}",
@@ -72,7 +52,7 @@ async def order_page(request: web.Request) -> web.StreamResponse:
 
 async def pay_item_page(request: web.Request) -> web.StreamResponse:
     """``GET /pay/item/{id}``: the PaymentIntent variant, confirmed with Stripe.js."""
-    item = await _item_of_path(request)
+    item = await item_of_path(request)
     context = {
         "title": item.name,
         "amount": money_text(item.price, item.currency),
@@ -85,7 +65,7 @@ async def pay_item_page(request: web.Request) -> web.StreamResponse:
 
 async def pay_order_page(request: web.Request) -> web.StreamResponse:
     """``GET /pay/order/{id}``: the PaymentIntent variant for an order."""
-    order = await _order_of_path(request)
+    order = await order_of_path(request)
     context = {
         "title": f"order #{order.id}",
         "amount": money_text(order.totals.total, order.currency),

@@ -10,9 +10,8 @@ import structlog
 from aiohttp import web
 
 from payserv.context import HTTP, POOL, SETTINGS
-from payserv.errors import BadRequestError, ConfigurationError, NotFoundError
-from payserv.handlers.shop_api import path_id
-from payserv.shop_catalog import Item, get_item
+from payserv.errors import BadRequestError, ConfigurationError
+from payserv.handlers.shop_api import item_of_path, order_of_path
 from payserv.shop_checkout import (
     ensure_coupon,
     ensure_tax_rate,
@@ -25,7 +24,7 @@ from payserv.shop_checkout import (
     record_purchase,
 )
 from payserv.shop_money import to_minor
-from payserv.shop_orders import Order, get_order
+from payserv.shop_orders import Order
 from payserv.shop_webhooks import handle_event, verify_event
 from payserv.stripe_gateway import StripeGateway, publishable_key_variable, require_account
 from payserv.web import json_response
@@ -56,31 +55,18 @@ def _gateway(request: web.Request, currency: str) -> StripeGateway:
     return StripeGateway(account, request.app[HTTP], settings.stripe_timeout)
 
 
-async def _item(request: web.Request) -> Item:
-    item_id = path_id(request)
-    async with request.app[POOL].acquire() as conn:
-        item = await get_item(conn, item_id)
-    if item is None:
-        raise NotFoundError(f"item {item_id} does not exist")
-    return item
-
-
-async def _order(request: web.Request) -> Order:
-    order_id = path_id(request)
-    async with request.app[POOL].acquire() as conn:
-        order = await get_order(conn, order_id)
-    if order is None:
-        raise NotFoundError(f"order {order_id} does not exist")
+async def _payable_order(request: web.Request) -> Order:
+    order = await order_of_path(request)
     if order.paid:
-        raise BadRequestError(f"order {order_id} is already paid")
+        raise BadRequestError(f"order {order.id} is already paid")
     if to_minor(order.totals.total, order.currency) <= 0:
-        raise BadRequestError(f"order {order_id} has nothing to pay")
+        raise BadRequestError(f"order {order.id} has nothing to pay")
     return order
 
 
 async def buy_item(request: web.Request) -> web.Response:
     """``GET /buy/{id}`` → ``{"id", "url"}`` of a new Checkout Session for one item."""
-    item = await _item(request)
+    item = await item_of_path(request)
     gateway = _gateway(request, item.currency)
     params = item_session_params(item, base_url(request))
     amount = to_minor(item.price, item.currency)
@@ -89,7 +75,7 @@ async def buy_item(request: web.Request) -> web.Response:
 
 async def buy_order(request: web.Request) -> web.Response:
     """``GET /buy/order/{id}``: per-line tax rates and the discount as a coupon."""
-    order = await _order(request)
+    order = await _payable_order(request)
     gateway = _gateway(request, order.currency)
     pool = request.app[POOL]
     coupon = await ensure_coupon(pool, gateway, order.discount) if order.discount else None
@@ -118,14 +104,14 @@ async def _create_session(
 
 async def item_intent(request: web.Request) -> web.Response:
     """``GET /payment-intent/item/{id}``: a PaymentIntent for the item's price."""
-    item = await _item(request)
+    item = await item_of_path(request)
     amount = to_minor(item.price, item.currency)
     return await _create_intent(request, item_reference(item.id), amount, item.currency, item.name)
 
 
 async def order_intent(request: web.Request) -> web.Response:
     """``GET /payment-intent/order/{id}``: a PaymentIntent for the order total."""
-    order = await _order(request)
+    order = await _payable_order(request)
     amount = to_minor(order.totals.total, order.currency)
     description = f"Order {order.id}"
     return await _create_intent(
