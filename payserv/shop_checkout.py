@@ -132,30 +132,29 @@ async def ensure_tax_rate(pool: asyncpg.Pool, gateway: StripeGateway, tax: Tax) 
     return await _ensure(pool, gateway, "tax_rate", tax.id, tax_rate_params(tax))
 
 
+def stripe_object_key(account: str, kind: str, local_id: int, params: dict[str, Any]) -> str:
+    """One key per (Stripe account, coupon/tax rate): every creator of it gets one object."""
+    material = json.dumps([account, kind, local_id, params], sort_keys=True, default=str)
+    return f"payserv-{kind}-{local_id}-{_digest(material)}"
+
+
 async def _ensure(
     pool: asyncpg.Pool, gateway: StripeGateway, kind: str, local_id: int, params: dict[str, Any]
 ) -> str:
+    # No connection is held while Stripe is called: racing checkouts all call it with the
+    # same Idempotency-Key, so Stripe creates one object and answers it to each of them.
     account = gateway.account.fingerprint
     async with pool.acquire() as conn:
         cached = await conn.fetchval(query("shop_get_stripe_object"), account, kind, local_id)
-        if cached is not None:
-            return str(cached)
-        async with conn.transaction():
-            # Racing checkouts queue here, so one of them creates the object; the others
-            # find it cached. The idempotency key covers a crash between create and insert.
-            await conn.execute(query("shop_lock_stripe_object"), f"{account}:{kind}:{local_id}")
-            cached = await conn.fetchval(query("shop_get_stripe_object"), account, kind, local_id)
-            if cached is not None:
-                return str(cached)
-            key = f"payserv-{kind}-{local_id}-{_digest(json.dumps(params, sort_keys=True))[:16]}"
-            create = gateway.create_coupon if kind == "coupon" else gateway.create_tax_rate
-            created = await create(params, key)
-            await conn.execute(
-                query("shop_insert_stripe_object"), account, kind, local_id, created.id
-            )
-            log.info("stripe_object_created", kind=kind, local_id=local_id, stripe_id=created.id)
-            stored = await conn.fetchval(query("shop_get_stripe_object"), account, kind, local_id)
-            return str(stored)
+    if cached is not None:
+        return str(cached)
+    create = gateway.create_coupon if kind == "coupon" else gateway.create_tax_rate
+    created = await create(params, stripe_object_key(account, kind, local_id, params))
+    async with pool.acquire() as conn:
+        await conn.execute(query("shop_insert_stripe_object"), account, kind, local_id, created.id)
+        stored = await conn.fetchval(query("shop_get_stripe_object"), account, kind, local_id)
+    log.info("stripe_object_cached", kind=kind, local_id=local_id, stripe_id=stored)
+    return str(stored)
 
 
 async def record_purchase(

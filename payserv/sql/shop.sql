@@ -170,6 +170,6 @@ ON CONFLICT (event_id) DO NOTHING
 RETURNING event_id;
 
 -- name: shop_lock_stripe_object
--- Serialize creating one Stripe coupon/tax rate per account: $1 "account:kind:local_id".
--- A transaction-level advisory lock: racing checkouts wait, then find the cached object.
+-- A transaction-level advisory lock on a name: $1 lock name (the demo seed's).
+-- Never taken around a Stripe call: those race safely through Idempotency-Keys instead.
 SELECT pg_advisory_xact_lock(hashtextextended($1, 0));

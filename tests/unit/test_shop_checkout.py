@@ -13,6 +13,7 @@ from payserv.shop_checkout import (
     coupon_params,
     idempotency_key,
     item_session_params,
+    stripe_object_key,
     tax_rate_params,
 )
 from payserv.shop_money import to_minor
@@ -52,6 +53,16 @@ def test_coupon_and_tax_rate_params() -> None:
     assert coupon_params(amount)["amount_off"] == 500
     tax = Tax(3, "VAT", Decimal("20.0000"), True, NOW)
     assert tax_rate_params(tax) == {"display_name": "VAT", "percentage": "20", "inclusive": True}
+
+
+def test_one_stripe_object_key_per_account_and_object() -> None:
+    params = {"name": "Ten", "duration": "once", "percent_off": "10"}
+    key = stripe_object_key("acct-a", "coupon", 3, params)
+    assert key == stripe_object_key("acct-a", "coupon", 3, dict(params))  # every racer
+    assert key.startswith("payserv-coupon-3-")
+    assert key != stripe_object_key("acct-b", "coupon", 3, params)
+    assert key != stripe_object_key("acct-a", "coupon", 4, params)
+    assert key != stripe_object_key("acct-a", "tax_rate", 3, params)
 
 
 def test_account_per_currency_with_fallback_and_key_free_fingerprint() -> None:

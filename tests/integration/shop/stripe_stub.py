@@ -1,7 +1,9 @@
 """A small Stripe-compatible HTTP server for the shop tests (stand-in until tests/fakes lands).
 
-Form-encoded requests, ``Authorization: Bearer``, ``Idempotency-Key`` replay, Stripe-shaped
-objects and error bodies, and injected failures.
+Form-encoded requests, ``Authorization: Bearer``, ``Idempotency-Key`` replay (per API key: the
+same key answers the same object, also to a request that arrives while the first is still being
+answered; other parameters under a used key are Stripe's 400 ``idempotency_error``),
+Stripe-shaped objects and error bodies, injected failures, and answers held back on demand.
 """
 
 from __future__ import annotations
@@ -41,12 +43,27 @@ class StripeStub:
     objects: list[dict[str, Any]] = field(default_factory=list)
     failures: list[tuple[int, str | None]] = field(default_factory=list)
     delay: float = 0.0
-    _replay: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    held: dict[str, asyncio.Event] = field(default_factory=dict)
+    _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _replay: dict[tuple[str, str], tuple[dict[str, str], dict[str, Any]]] = field(
+        default_factory=dict
+    )
+    _key_locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def fail_next(self, status: int, error_type: str | None = "api_error", times: int = 1) -> None:
         """The next ``times`` requests answer ``status`` with a Stripe error body."""
         self.failures.extend([(status, error_type)] * times)
+
+    def hold(self, path: str) -> asyncio.Event:
+        """Requests to ``path`` are recorded but not answered until the returned event is set."""
+        gate = self.held[path] = asyncio.Event()
+        return gate
+
+    async def wait_for_calls(self, path: str, count: int) -> None:
+        """Until ``count`` requests to ``path`` have arrived (answered or not)."""
+        async with self._arrived:
+            await self._arrived.wait_for(lambda: len(self.calls(path)) >= count)
 
     def calls(self, path: str) -> list[Recorded]:
         return [r for r in self.requests if r.path == path]
@@ -60,17 +77,42 @@ class StripeStub:
             return _error(401, "invalid_request_error", "Invalid API Key provided")
         params = dict(parse_qsl(await request.text(), keep_blank_values=True))
         key = request.headers.get("Idempotency-Key")
-        self.requests.append(Recorded(request.path, params, auth[7:], key))
+        async with self._arrived:
+            self.requests.append(Recorded(request.path, params, auth[7:], key))
+            self._arrived.notify_all()
         if self.delay:
             await asyncio.sleep(self.delay)
+        if request.path in self.held:
+            await self.held[request.path].wait()
         if self.failures:
             status, error_type = self.failures.pop(0)
             return _error(status, error_type or "api_error", "injected failure")
-        if key is not None and (auth, key) in self._replay:
-            return web.json_response(self._replay[(auth, key)])
-        obj = self._create(request.path, params)
-        if key is not None:
-            self._replay[(auth, key)] = obj
+        if key is None:
+            return self._created(request.path, params)
+        # Stripe answers a request racing one with the same key only once the first is done
+        # (with 409, which the client retries); waiting here gives the same end result.
+        async with self._key_locks.setdefault((auth, key), asyncio.Lock()):
+            return self._idempotent(request.path, params, (auth, key))
+
+    def _idempotent(
+        self, path: str, params: dict[str, str], scope: tuple[str, str]
+    ) -> web.Response:
+        if scope in self._replay:
+            first_params, obj = self._replay[scope]
+            if first_params != params:
+                return _error(
+                    400,
+                    "idempotency_error",
+                    "Keys for idempotent requests can only be used with the same parameters "
+                    "they were first used with.",
+                )
+            return web.json_response(obj, headers={"Idempotent-Replayed": "true"})
+        response = self._created(path, params)
+        self._replay[scope] = (params, self.objects[-1])
+        return response
+
+    def _created(self, path: str, params: dict[str, str]) -> web.Response:
+        obj = self._create(path, params)
         self.objects.append(obj)
         return web.json_response(obj)
 
