@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -11,7 +12,16 @@ import asyncpg
 
 from payserv.errors import BadRequestError, NotFoundError
 from payserv.queries import query
-from payserv.shop_catalog import Discount, Tax, get_discount, get_items, get_taxes, money_text
+from payserv.shop_catalog import (
+    Discount,
+    Tax,
+    discount_from_row,
+    get_discount,
+    get_items,
+    get_taxes,
+    money_text,
+    tax_from_row,
+)
 from payserv.shop_money import OrderTotals, order_totals
 from payserv.web import isoformat
 
@@ -118,24 +128,48 @@ async def create_order(conn: asyncpg.Connection, new: NewOrder) -> Order:
 async def get_order(conn: asyncpg.Connection, order_id: int) -> Order | None:
     """An order with its lines, discount and taxes, if it exists."""
     row = await conn.fetchrow(query("shop_get_order"), order_id)
-    return await _load(conn, row) if row else None
+    return (await _load(conn, [row]))[0] if row else None
 
 
 async def list_orders(conn: asyncpg.Connection, limit: int, offset: int) -> tuple[list[Order], int]:
-    """A page of orders and the total count."""
+    """A page of orders and the total count, in a fixed number of queries whatever the page."""
     rows = await conn.fetch(query("shop_list_orders"), limit, offset)
     total = await conn.fetchval(query("shop_count_orders"))
-    return [await _load(conn, row) for row in rows], int(total)
+    return await _load(conn, rows), int(total)
 
 
-async def _load(conn: asyncpg.Connection, row: asyncpg.Record) -> Order:
-    lines = await conn.fetch(query("shop_get_order_lines"), row["id"])
-    tax_ids = [r["tax_id"] for r in await conn.fetch(query("shop_get_order_tax_ids"), row["id"])]
-    discount = await get_discount(conn, row["discount_id"]) if row["discount_id"] else None
-    return Order(
-        id=row["id"],
-        currency=row["currency"],
-        lines=tuple(
+async def _load(conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> list[Order]:
+    """Orders with their lines, discounts and taxes: three queries for the lot, not per order."""
+    if not rows:
+        return []
+    order_ids = [row["id"] for row in rows]
+    lines = await _lines_by_order(conn, order_ids)
+    taxes: dict[int, list[Tax]] = defaultdict(list)
+    for tax in await conn.fetch(query("shop_get_orders_taxes"), order_ids):
+        taxes[tax["order_id"]].append(tax_from_row(tax))
+    discount_ids = list({row["discount_id"] for row in rows if row["discount_id"] is not None})
+    discount_rows = await conn.fetch(query("shop_get_discounts"), discount_ids)
+    discounts = {row["id"]: discount_from_row(row) for row in discount_rows}
+    return [
+        Order(
+            id=row["id"],
+            currency=row["currency"],
+            lines=tuple(lines[row["id"]]),
+            discount=discounts.get(row["discount_id"]),
+            taxes=tuple(taxes[row["id"]]),
+            paid=row["paid"],
+            created_at=row["created_at"],
+        )
+        for row in rows
+    ]
+
+
+async def _lines_by_order(
+    conn: asyncpg.Connection, order_ids: list[int]
+) -> dict[int, list[OrderLine]]:
+    lines: dict[int, list[OrderLine]] = defaultdict(list)
+    for line in await conn.fetch(query("shop_get_orders_lines"), order_ids):
+        lines[line["order_id"]].append(
             OrderLine(
                 item_id=line["item_id"],
                 name=line["name"],
@@ -143,10 +177,5 @@ async def _load(conn: asyncpg.Connection, row: asyncpg.Record) -> Order:
                 quantity=line["quantity"],
                 unit_price=line["unit_price"],
             )
-            for line in lines
-        ),
-        discount=discount,
-        taxes=tuple(await get_taxes(conn, tax_ids)),
-        paid=row["paid"],
-        created_at=row["created_at"],
-    )
+        )
+    return lines

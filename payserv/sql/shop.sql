@@ -108,17 +108,26 @@ LIMIT $1 OFFSET $2;
 -- How many orders exist (no parameters).
 SELECT count(*) FROM shop_orders;
 
--- name: shop_get_order_lines
--- An order's lines with their items, in order: $1 order_id.
-SELECT l.item_id, l.quantity, l.unit_price, i.name, i.description
+-- name: shop_get_orders_lines
+-- The lines of several orders with their items, by order and position: $1 order ids (bigint[]).
+SELECT l.order_id, l.item_id, l.quantity, l.unit_price, i.name, i.description
 FROM shop_order_lines l
 JOIN shop_items i ON i.id = l.item_id
-WHERE l.order_id = $1
-ORDER BY l.position;
+WHERE l.order_id = ANY($1::bigint[])
+ORDER BY l.order_id, l.position;
 
--- name: shop_get_order_tax_ids
--- The ids of an order's taxes: $1 order_id.
-SELECT tax_id FROM shop_order_taxes WHERE order_id = $1 ORDER BY tax_id;
+-- name: shop_get_orders_taxes
+-- The taxes of several orders, by order and tax id: $1 order ids (bigint[]).
+SELECT ot.order_id, t.id, t.name, t.percentage, t.inclusive, t.created_at
+FROM shop_order_taxes ot
+JOIN shop_taxes t ON t.id = ot.tax_id
+WHERE ot.order_id = ANY($1::bigint[])
+ORDER BY ot.order_id, t.id;
+
+-- name: shop_get_discounts
+-- Discounts by id: $1 ids (bigint[]).
+SELECT id, name, percent_off, amount_off, currency, created_at
+FROM shop_discounts WHERE id = ANY($1::bigint[]);
 
 -- name: shop_any_order
 -- Whether any order exists (demo seed idempotency; no parameters).
