@@ -310,10 +310,11 @@ CREATE TABLE atompay_payments (
     settled_at timestamptz
 );
 
--- At most one open or paid payment per user and event: a second POST /atompay, even a
--- concurrent one, fails on this index until the first one has failed.
-CREATE UNIQUE INDEX atompay_payments_one_open_per_event
-    ON atompay_payments (user_id, event_id) WHERE status IN ('initiated', 'success');
+-- Not unique: every POST /atompay gets its own payment, and two of them paid at AtomPay
+-- are both recorded (a unique index would refuse the second callback and lose real money).
+-- POST /atompay looks here to refuse a user who has already paid for the event.
+CREATE INDEX atompay_payments_paid_per_event
+    ON atompay_payments (user_id, event_id) WHERE status = 'success';
 CREATE INDEX atompay_payments_user_created_idx
     ON atompay_payments (user_id, created_at DESC, id DESC);
 -- The reconciliation job looks only at payments still waiting for AtomPay.

@@ -166,7 +166,7 @@ async def _expire_tokenless(pool: asyncpg.Pool, payment: Payment) -> str:
     """A row AtomPay never gave a token (the process died mid-AUTH) cannot be paid.
 
     It is closed as ``failed_to_initiate`` once the AUTH call would surely have ended,
-    so the user may pay again.
+    instead of being asked about forever.
     """
     age = (datetime.now(UTC) - payment.created_at).total_seconds()
     if age < 2 * atompay_client.REQUEST_TIMEOUT_SECONDS:

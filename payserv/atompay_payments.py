@@ -10,12 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
+import structlog
 
 from payserv.atompay_crypto import format_txn_date
-from payserv.database import CONSTRAINT_ERRORS
 from payserv.errors import BadRequestError
 from payserv.queries import query
 from payserv.web import isoformat
+
+log = structlog.get_logger(__name__)
 
 _TXN_ID_ALPHABET = string.ascii_uppercase + string.digits
 _TXN_ID_RANDOM_CHARS = 20  # ~103 bits: unguessable, and well within AtomPay's 50 chars
@@ -25,10 +27,6 @@ INITIATED, SUCCESS, FAILED, FAILED_TO_INITIATE = (
     "success",
     "failed",
     "failed_to_initiate",
-)
-
-CONSTRAINT_ERRORS["atompay_payments_one_open_per_event"] = lambda: BadRequestError(
-    "you already have a payment for this event that is paid or in progress", field="event_id"
 )
 
 
@@ -106,7 +104,10 @@ def _payment(row: asyncpg.Record) -> Payment:
 
 
 async def insert_payment(conn: asyncpg.Connection, new: NewPayment, amount: Decimal) -> Payment:
-    """Insert an ``initiated`` payment; a second open one for the event is a 400."""
+    """Insert an ``initiated`` payment; 400 if the user has already paid for the event.
+
+    Earlier ``initiated`` or ``failed`` payments of the event never block a new one.
+    """
     row = await conn.fetchrow(
         query("atompay_insert_payment"),
         new_merch_txn_id(),
@@ -119,6 +120,8 @@ async def insert_payment(conn: asyncpg.Connection, new: NewPayment, amount: Deci
         new.team_members,
         amount,
     )
+    if row is None:
+        raise BadRequestError("you have already paid for this event", field="event_id")
     return _payment(row)
 
 
@@ -169,16 +172,31 @@ async def settle(
     bank_transaction_id: str | None,
     status_code: str,
 ) -> bool:
-    """Settle an initiated payment as ``success`` or ``failed``; False if already settled."""
-    updated = await conn.fetchval(
-        query("atompay_settle"),
-        merch_txn_id,
-        status,
-        atompay_transaction_id,
-        bank_transaction_id,
-        status_code,
-    )
-    return updated is not None
+    """Settle an initiated payment as ``success`` or ``failed``; False if already settled.
+
+    Another payment of the same user and event may be paid too (two initiations, both paid
+    at AtomPay): both are recorded, and the second is logged for an operator to refund.
+    """
+    async with conn.transaction():
+        await conn.execute(query("atompay_lock_event_payments"), merch_txn_id)
+        updated = await conn.fetchval(
+            query("atompay_settle"),
+            merch_txn_id,
+            status,
+            atompay_transaction_id,
+            bank_transaction_id,
+            status_code,
+        )
+        if updated is None or status != SUCCESS:
+            return updated is not None
+        others = await conn.fetch(query("atompay_other_successes"), merch_txn_id)
+    if others:
+        log.warning(
+            "atompay_duplicate_payment",
+            merch_txn_id=merch_txn_id,
+            also_paid=[row["merch_txn_id"] for row in others],
+        )
+    return True
 
 
 async def note_check_error(conn: asyncpg.Connection, merch_txn_id: str, error: str) -> None:

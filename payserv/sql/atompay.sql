@@ -31,12 +31,16 @@ SELECT count(*) FROM events;
 -- name: atompay_insert_payment
 -- A new initiated payment; $1 merch_txn_id, $2 user_id, $3 event_id, $4 event_type,
 -- $5 email, $6 phone, $7 team_name, $8 team_members (jsonb list), $9 amount.
--- A second open payment of the same user and event violates
--- atompay_payments_one_open_per_event.
+-- No row back when the user has already paid for the event. Earlier initiated or failed
+-- payments never block a new one; a success committed while this runs may be missed, which
+-- is no worse than two initiated payments both paid (both are recorded, see atompay_settle).
 INSERT INTO atompay_payments (
     merch_txn_id, user_id, event_id, event_type, email, phone, team_name, team_members, amount
 )
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
+WHERE NOT EXISTS (
+    SELECT 1 FROM atompay_payments WHERE user_id = $2 AND event_id = $3 AND status = 'success'
+)
 RETURNING id, merch_txn_id, user_id, event_id, event_type, email, phone, team_name,
           team_members, amount, status, atom_token_id,
           atompay_transaction_id, bank_transaction_id, status_code, last_error,
@@ -88,17 +92,36 @@ SET status = 'failed_to_initiate', status_code = $2, last_error = $3,
 WHERE merch_txn_id = $1 AND status = 'initiated'
 RETURNING id;
 
+-- name: atompay_lock_event_payments
+-- Lock every payment of the user and event of $1 merch_txn_id, in id order (so settlers of
+-- two of them queue instead of deadlocking): a second success then sees the first one.
+SELECT p.id
+FROM atompay_payments p
+JOIN atompay_payments me ON me.user_id = p.user_id AND me.event_id = p.event_id
+WHERE me.merch_txn_id = $1
+ORDER BY p.id
+FOR UPDATE OF p;
+
 -- name: atompay_settle
 -- Settle an initiated payment; $1 merch_txn_id, $2 status ('success' | 'failed'),
 -- $3 atompay_transaction_id, $4 bank_transaction_id, $5 status_code.
 -- The UPDATE locks the row and re-checks status = 'initiated' after any concurrent
 -- settlement commits, so of a callback, its replay and the reconciliation job exactly one
--- settles the payment; the others match no row and change nothing.
+-- settles the payment; the others match no row and change nothing. Other payments of the
+-- same user and event are settled on their own: each is money AtomPay took.
 UPDATE atompay_payments
 SET status = $2, atompay_transaction_id = $3, bank_transaction_id = $4, status_code = $5,
     last_error = NULL, updated_at = now(), settled_at = now()
 WHERE merch_txn_id = $1 AND status = 'initiated'
 RETURNING id;
+
+-- name: atompay_other_successes
+-- The merch_txn_ids of the other paid payments of the user and event of $1 merch_txn_id.
+SELECT p.merch_txn_id
+FROM atompay_payments p
+JOIN atompay_payments me ON me.user_id = p.user_id AND me.event_id = p.event_id
+WHERE me.merch_txn_id = $1 AND p.merch_txn_id <> $1 AND p.status = 'success'
+ORDER BY p.id;
 
 -- name: atompay_note_check_error
 -- Remember why a status check settled nothing; $1 merch_txn_id, $2 last_error.

@@ -124,40 +124,6 @@ async def test_row_is_committed_before_atompay_answers(
     assert (await request).status == 502
 
 
-async def test_a_solo_user_pays_once_unless_the_first_failed(
-    start_atompay: Start, sim: Sim, make_user: UserFactory, make_event: EventFactory
-) -> None:
-    client = await start_atompay()
-    _, headers = await make_user()
-    _, other = await make_user()
-    event_id = await make_event()
-    first = await client.post("/atompay", json=payment_body(event_id), headers=headers)
-    assert first.status == 200
-    second = await client.post("/atompay", json=payment_body(event_id), headers=headers)
-    assert second.status == 400
-    error = (await second.json())["error"]
-    assert (error["code"], error["field"]) == ("BAD_REQUEST_ERROR", "event_id")
-    # Another user, or another event, is a separate payment.
-    assert (await client.post("/atompay", json=payment_body(event_id), headers=other)).status == 200
-    other_event = await make_event()
-    response = await client.post("/atompay", json=payment_body(other_event), headers=headers)
-    assert response.status == 200
-    assert len(sim.config.auth_requests) == 3
-
-
-async def test_concurrent_starts_create_one_open_payment(
-    start_atompay: Start, make_user: UserFactory, make_event: EventFactory, db: asyncpg.Connection
-) -> None:
-    client = await start_atompay()
-    _, headers = await make_user()
-    event_id = await make_event()
-    responses = await asyncio.gather(
-        *(client.post("/atompay", json=payment_body(event_id), headers=headers) for _ in range(8))
-    )
-    assert sorted(r.status for r in responses) == [200] + [400] * 7
-    assert await db.fetchval("SELECT count(*) FROM atompay_payments") == 1
-
-
 async def test_auth_ownership_and_unknown_event(
     start_atompay: Start, make_user: UserFactory, make_event: EventFactory
 ) -> None:
