@@ -7,6 +7,7 @@ import uuid
 
 import aiohttp
 import structlog
+from yarl import URL
 
 from payserv import queue as job_queue
 from payserv.gateway_webhooks import (
@@ -21,8 +22,9 @@ from payserv.gateway_webhooks import (
     record_attempt,
     retry_delay,
 )
+from payserv.outbound import RefusedAddressError, literal_refusal, valid_host
 from payserv.queue import JobDeps
-from payserv.secretbox import open_sealed
+from payserv.secretbox import SecretKeyMismatchError, open_sealed
 from payserv.webhook_signing import signature_headers
 
 log = structlog.get_logger(__name__)
@@ -68,7 +70,11 @@ def _is_current(target: DeliveryTarget, generation: int, attempt: int) -> bool:
 
 
 async def _attempt(deps: JobDeps, target: DeliveryTarget, attempt: int) -> AttemptResult:
-    code, error = await _post(deps, target)
+    try:
+        code, error = await _post(deps, target)
+    except RefusedAddressError as exc:
+        # A refused address stays refused; retrying would only keep probing it (DESIGN §2).
+        return AttemptResult(FAILED, None, f"refused: {exc}", None)
     if code is not None and 200 <= code < 300:
         return AttemptResult(SUCCESS, code, None, None)
     if attempt >= MAX_ATTEMPTS:
@@ -77,15 +83,21 @@ async def _attempt(deps: JobDeps, target: DeliveryTarget, attempt: int) -> Attem
 
 
 async def _post(deps: JobDeps, target: DeliveryTarget) -> tuple[int | None, str | None]:
-    """POST the stored body once: (response code, error description)."""
+    """POST the stored body once: (response code, error description).
+
+    Raises RefusedAddressError when the URL's host is, or resolves to, a refused address.
+    """
     if not target.webhook_url:
         return None, "merchant has no webhook_url"
-    assert deps.settings.secret_key is not None
-    secret = open_sealed(target.webhook_secret_encrypted, deps.settings.secret_key)
+    try:
+        secret = _webhook_secret(deps, target)
+    except SecretKeyMismatchError as exc:
+        log.error("webhook_secret_unreadable", delivery_id=str(target.id), error=str(exc))
+        return None, str(exc)
     headers = signature_headers(secret, str(target.id), int(time.time()), target.body)
     headers["Content-Type"] = "application/json"
     try:
-        async with deps.http.post(
+        async with _session(deps, target.webhook_url).post(
             target.webhook_url,
             data=target.body,
             headers=headers,
@@ -93,9 +105,38 @@ async def _post(deps: JobDeps, target: DeliveryTarget) -> tuple[int | None, str 
             timeout=aiohttp.ClientTimeout(total=ATTEMPT_TIMEOUT),
         ) as response:
             code = response.status
+    except aiohttp.ClientConnectorError as exc:
+        if isinstance(exc.os_error, RefusedAddressError):
+            raise exc.os_error from None
+        return None, f"{type(exc).__name__}: {exc}"[:500]
     except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
         return None, f"{type(exc).__name__}: {exc}"[:500]
     return code, None if 200 <= code < 300 else f"HTTP {code}"
+
+
+def _webhook_secret(deps: JobDeps, target: DeliveryTarget) -> str:
+    assert deps.settings.secret_key is not None
+    return open_sealed(
+        target.webhook_secret_encrypted, deps.settings.secret_key, "the merchant's webhook secret"
+    )
+
+
+def _session(deps: JobDeps, url: str) -> aiohttp.ClientSession:
+    """The guarded webhook session, after the check it cannot make: IP-address hosts.
+
+    (aiohttp resolves only names, so the session's resolver never sees a literal address.)
+    """
+    if deps.settings.allows_private_webhook_urls:
+        return deps.webhook_http or deps.http
+    if deps.webhook_http is None:
+        raise RuntimeError("webhook deliveries need JobDeps.webhook_http (outbound_session)")
+    parsed = URL(url)
+    reason = literal_refusal(parsed)
+    if not valid_host(parsed):
+        reason = f"{parsed.raw_host} is not a host name as written"
+    if reason is not None:
+        raise RefusedAddressError(reason)
+    return deps.webhook_http
 
 
 def _log_result(target: DeliveryTarget, attempt: int, result: AttemptResult) -> None:
