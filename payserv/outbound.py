@@ -60,11 +60,12 @@ def refusal(address: IPAddress) -> str | None:
     if isinstance(address, ipaddress.IPv6Address):
         # ::ffff:127.0.0.1 and 2002:7f00:1:: (6to4) reach the IPv4 address they carry.
         checked = address.ipv4_mapped or address.sixtofour or address
+    shown = str(address) if checked is address else f"{address} ({checked})"
     for attribute, kind in _KINDS:
         if getattr(checked, attribute):
-            return f"{address} is {kind} address"
+            return f"{shown} is {kind} address"
     if not checked.is_global:  # e.g. 100.64.0.0/10, carrier-grade NAT
-        return f"{address} is not a public address"
+        return f"{shown} is not a public address"
     return None
 
 
