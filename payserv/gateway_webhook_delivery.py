@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 import uuid
+from collections.abc import AsyncIterator
 
 import aiohttp
+import asyncpg
 import structlog
 from yarl import URL
 
@@ -34,14 +38,14 @@ ATTEMPT_TIMEOUT = 5.0  # a 2xx within 5 s is success
 
 async def deliver_webhook(deps: JobDeps, delivery_id: str, generation: int, attempt: int) -> None:
     """Make attempt ``attempt`` of the delivery; record it and schedule the next on failure."""
-    async with deps.pool.acquire() as conn:
+    async with pooled_connection(deps.pool) as conn:
         target = await get_target(conn, uuid.UUID(delivery_id))
     if target is None or not _is_current(target, generation, attempt):
         log.info("webhook_attempt_skipped", delivery_id=delivery_id, attempt=attempt)
         return
     # No connection is held during the HTTP call: a slow receiver must not drain the pool.
     result = await _attempt(deps, target, attempt)
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with pooled_connection(deps.pool) as conn, conn.transaction():
         if not await record_attempt(conn, target, attempt, result):
             log.info("webhook_attempt_stale", delivery_id=delivery_id, attempt=attempt)
             return
@@ -59,6 +63,35 @@ async def deliver_webhook(deps: JobDeps, delivery_id: str, generation: int, atte
     _log_result(target, attempt, result)
     if deps.metrics is not None:
         deps.metrics.webhook_deliveries.labels(result.status).inc()
+
+
+@contextlib.asynccontextmanager
+async def pooled_connection(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """``pool.acquire()`` whose release never ends in "Task exception was never retrieved".
+
+    asyncpg releases a connection in a task of its own under ``asyncio.shield``. When the job
+    is cancelled during that release (a worker shutting down in an outage aborts its jobs) and
+    the release then fails on the dead connection ("cannot switch to state 15"), nothing
+    retrieves that task's exception. Here the release runs in a task that is never cancelled,
+    whose exception is always retrieved and logged.
+    """
+    conn = await pool.acquire()
+    try:
+        yield conn
+    finally:
+        release = asyncio.create_task(pool.release(conn))
+        _releasing.add(release)  # the loop keeps only a weak reference to a task
+        release.add_done_callback(_release_done)
+        await asyncio.shield(release)
+
+
+_releasing: set[asyncio.Task[None]] = set()
+
+
+def _release_done(release: asyncio.Task[None]) -> None:
+    _releasing.discard(release)
+    if not release.cancelled() and (exc := release.exception()) is not None:
+        log.warning("db_connection_release_failed", error=f"{type(exc).__name__}: {exc}")
 
 
 def _is_current(target: DeliveryTarget, generation: int, attempt: int) -> bool:
