@@ -30,6 +30,7 @@ TEST_API_SECRET = "secret_test_xyz789"  # noqa: S105 - the documented test crede
 TEST_WEBHOOK_SECRET = "whsec_test_abc123"  # noqa: S105 - the documented test credential
 MAX_URL_LENGTH = 2048
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_BLANK = re.compile(r"[\x00-\x20\x7f\s]")
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,8 @@ async def parse_webhook_url(value: Any, *, allow_private: bool) -> str | None:
             f"webhook_url must be a URL of at most {MAX_URL_LENGTH} characters", field="webhook_url"
         )
     try:
-        url = URL(value)
+        # yarl silently drops tabs and newlines (WHATWG); a URL as written has no blanks at all.
+        url = None if _BLANK.search(value) else URL(value)
     except ValueError:
         url = None
     if url is None or url.scheme not in ("http", "https") or not valid_host(url):

@@ -26,7 +26,7 @@ from payserv.gateway_webhooks import (
     record_attempt,
     retry_delay,
 )
-from payserv.outbound import RefusedAddressError, literal_refusal, valid_host
+from payserv.outbound import RefusedAddressError, connect_refusal
 from payserv.queue import JobDeps
 from payserv.secretbox import SecretKeyMismatchError, open_sealed
 from payserv.webhook_signing import signature_headers
@@ -155,18 +155,12 @@ def _webhook_secret(deps: JobDeps, target: DeliveryTarget) -> str:
 
 
 def _session(deps: JobDeps, url: str) -> aiohttp.ClientSession:
-    """The guarded webhook session, after the check it cannot make: IP-address hosts.
-
-    (aiohttp resolves only names, so the session's resolver never sees a literal address.)
-    """
+    """The guarded webhook session, after the check its resolver cannot make (DESIGN §2)."""
     if deps.settings.allows_private_webhook_urls:
         return deps.webhook_http or deps.http
     if deps.webhook_http is None:
         raise RuntimeError("webhook deliveries need JobDeps.webhook_http (outbound_session)")
-    parsed = URL(url)
-    reason = literal_refusal(parsed)
-    if not valid_host(parsed):
-        reason = f"{parsed.raw_host} is not a host name as written"
+    reason = connect_refusal(URL(url))
     if reason is not None:
         raise RefusedAddressError(reason)
     return deps.webhook_http

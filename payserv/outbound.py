@@ -75,6 +75,16 @@ def literal_refusal(url: URL) -> str | None:
     return None if address is None else refusal(address)
 
 
+def connect_refusal(url: URL) -> str | None:
+    """What a request through :func:`outbound_session` must check first: the host as written.
+
+    The session's resolver checks names; aiohttp never resolves an IP-address host.
+    """
+    if not valid_host(url):
+        return f"{url.raw_host} is not a host name as written"
+    return literal_refusal(url)
+
+
 async def url_refusal(url: URL) -> str | None:
     """Why ``url``'s host is refused: it is, or its name resolves to, a refused address."""
     if url.host is None or _address(url.host) is not None:
@@ -111,7 +121,7 @@ class GuardedResolver(AbstractResolver):
 def outbound_session(allow_private: bool) -> aiohttp.ClientSession:
     """A session for requests to merchant-set URLs; refused names fail to connect.
 
-    aiohttp does not resolve IP-address hosts, so callers check :func:`literal_refusal` first.
+    aiohttp does not resolve IP-address hosts, so callers check :func:`connect_refusal` first.
     """
     connector = None if allow_private else aiohttp.TCPConnector(resolver=GuardedResolver())
     return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30))
