@@ -15,6 +15,7 @@ from payserv.database import create_pool
 from payserv.jobs import all_jobs
 from payserv.metrics import create_metrics
 from payserv.middleware import request_middleware
+from payserv.outbound import outbound_session
 from payserv.queue import JobDeps, JobSpec, WorkerRunner, build_queue_app
 from payserv.routes import setup_routes
 from payserv.settings import Settings
@@ -81,8 +82,18 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _worker(app: web.Application) -> AsyncIterator[None]:
-    deps = JobDeps(app[POOL], app[SETTINGS], app[QUEUE], app[HTTP], metrics=app[METRICS])
+    # Webhook deliveries get a session of their own that refuses private addresses (DESIGN §2).
+    webhook_http = outbound_session(app[SETTINGS].allows_private_webhook_urls)
+    deps = JobDeps(
+        app[POOL],
+        app[SETTINGS],
+        app[QUEUE],
+        app[HTTP],
+        metrics=app[METRICS],
+        webhook_http=webhook_http,
+    )
     runner = WorkerRunner(app[QUEUE], deps, app[SETTINGS])
     runner.start()
     yield
     await runner.stop()
+    await webhook_http.close()

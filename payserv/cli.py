@@ -146,7 +146,11 @@ async def _createmerchant(settings: Settings, dsn: str, args: argparse.Namespace
         await prepare_database(conn, settings)
         assert settings.secret_key is not None  # resolve_database provides it
         credentials = await create_merchant(
-            conn, args.email, args.webhook_url, secret_key=settings.secret_key
+            conn,
+            args.email,
+            args.webhook_url,
+            secret_key=settings.secret_key,
+            allow_private_urls=settings.allows_private_webhook_urls,
         )
         print(json.dumps(credentials.to_json()))
         return 0

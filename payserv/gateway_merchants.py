@@ -17,6 +17,7 @@ from yarl import URL
 
 from payserv.context import POOL
 from payserv.errors import AuthenticationError, BadRequestError, PayservError
+from payserv.outbound import url_refusal, valid_host
 from payserv.queries import query
 from payserv.secretbox import open_sealed, seal
 from payserv.settings import Settings
@@ -29,6 +30,7 @@ TEST_API_SECRET = "secret_test_xyz789"  # noqa: S105 - the documented test crede
 TEST_WEBHOOK_SECRET = "whsec_test_abc123"  # noqa: S105 - the documented test credential
 MAX_URL_LENGTH = 2048
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_BLANK = re.compile(r"[\x00-\x20\x7f\s]")
 
 
 @dataclass(frozen=True)
@@ -151,8 +153,12 @@ async def require_merchant(request: web.Request) -> Merchant:
     return Merchant(**dict(row))
 
 
-def parse_webhook_url(value: Any) -> str | None:
-    """An absolute http(s) URL, or None to stop deliveries."""
+async def parse_webhook_url(value: Any, *, allow_private: bool) -> str | None:
+    """An absolute http(s) URL with a valid host, or None to stop deliveries (DESIGN §2).
+
+    Unless ``allow_private``, a host that is or resolves to a loopback, private, link-local,
+    multicast, reserved or unspecified address is refused.
+    """
     if value is None:
         return None
     if not isinstance(value, str) or not 0 < len(value) <= MAX_URL_LENGTH:
@@ -160,11 +166,20 @@ def parse_webhook_url(value: Any) -> str | None:
             f"webhook_url must be a URL of at most {MAX_URL_LENGTH} characters", field="webhook_url"
         )
     try:
-        url = URL(value)
+        # yarl silently drops tabs and newlines (WHATWG); a URL as written has no blanks at all.
+        url = None if _BLANK.search(value) else URL(value)
     except ValueError:
         url = None
-    if url is None or url.scheme not in ("http", "https") or not url.host:
-        raise BadRequestError("webhook_url must be an absolute http(s) URL", field="webhook_url")
+    if url is None or url.scheme not in ("http", "https") or not valid_host(url):
+        raise BadRequestError(
+            "webhook_url must be an absolute http(s) URL with a valid host name",
+            field="webhook_url",
+        )
+    reason = None if allow_private else await url_refusal(url)
+    if reason is not None:
+        raise BadRequestError(
+            f"webhook_url must point at a public address: {reason}", field="webhook_url"
+        )
     return value
 
 
@@ -176,14 +191,18 @@ def parse_email(value: str) -> str:
 
 
 async def create_merchant(
-    conn: asyncpg.Connection, email: str, webhook_url: str | None, secret_key: str
+    conn: asyncpg.Connection,
+    email: str,
+    webhook_url: str | None,
+    secret_key: str,
+    *,
+    allow_private_urls: bool = False,
 ) -> MerchantCredentials:
     """A new merchant with fresh credentials (shown once by ``createmerchant``)."""
     credentials = new_credentials(parse_email(email))
+    url = await parse_webhook_url(webhook_url, allow_private=allow_private_urls)
     try:
-        await insert_merchant(
-            conn, credentials, webhook_url=parse_webhook_url(webhook_url), secret_key=secret_key
-        )
+        await insert_merchant(conn, credentials, webhook_url=url, secret_key=secret_key)
     except asyncpg.UniqueViolationError:
         raise PayservError(f"a merchant with email {email!r} already exists") from None
     return credentials

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 import uuid
+from collections.abc import AsyncIterator
 
 import aiohttp
+import asyncpg
 import structlog
+from yarl import URL
 
 from payserv import queue as job_queue
 from payserv.gateway_webhooks import (
@@ -21,8 +26,9 @@ from payserv.gateway_webhooks import (
     record_attempt,
     retry_delay,
 )
+from payserv.outbound import RefusedAddressError, connect_refusal
 from payserv.queue import JobDeps
-from payserv.secretbox import open_sealed
+from payserv.secretbox import SecretKeyMismatchError, open_sealed
 from payserv.webhook_signing import signature_headers
 
 log = structlog.get_logger(__name__)
@@ -32,14 +38,14 @@ ATTEMPT_TIMEOUT = 5.0  # a 2xx within 5 s is success
 
 async def deliver_webhook(deps: JobDeps, delivery_id: str, generation: int, attempt: int) -> None:
     """Make attempt ``attempt`` of the delivery; record it and schedule the next on failure."""
-    async with deps.pool.acquire() as conn:
+    async with pooled_connection(deps.pool) as conn:
         target = await get_target(conn, uuid.UUID(delivery_id))
     if target is None or not _is_current(target, generation, attempt):
         log.info("webhook_attempt_skipped", delivery_id=delivery_id, attempt=attempt)
         return
     # No connection is held during the HTTP call: a slow receiver must not drain the pool.
     result = await _attempt(deps, target, attempt)
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with pooled_connection(deps.pool) as conn, conn.transaction():
         if not await record_attempt(conn, target, attempt, result):
             log.info("webhook_attempt_stale", delivery_id=delivery_id, attempt=attempt)
             return
@@ -59,6 +65,35 @@ async def deliver_webhook(deps: JobDeps, delivery_id: str, generation: int, atte
         deps.metrics.webhook_deliveries.labels(result.status).inc()
 
 
+@contextlib.asynccontextmanager
+async def pooled_connection(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """``pool.acquire()`` whose release never ends in "Task exception was never retrieved".
+
+    asyncpg releases a connection in a task of its own under ``asyncio.shield``. When the job
+    is cancelled during that release (a worker shutting down in an outage aborts its jobs) and
+    the release then fails on the dead connection ("cannot switch to state 15"), nothing
+    retrieves that task's exception. Here the release runs in a task that is never cancelled,
+    whose exception is always retrieved and logged.
+    """
+    conn = await pool.acquire()
+    try:
+        yield conn
+    finally:
+        release = asyncio.create_task(pool.release(conn))
+        _releasing.add(release)  # the loop keeps only a weak reference to a task
+        release.add_done_callback(_release_done)
+        await asyncio.shield(release)
+
+
+_releasing: set[asyncio.Task[None]] = set()
+
+
+def _release_done(release: asyncio.Task[None]) -> None:
+    _releasing.discard(release)
+    if not release.cancelled() and (exc := release.exception()) is not None:
+        log.warning("db_connection_release_failed", error=f"{type(exc).__name__}: {exc}")
+
+
 def _is_current(target: DeliveryTarget, generation: int, attempt: int) -> bool:
     return (
         target.status == PENDING
@@ -68,7 +103,11 @@ def _is_current(target: DeliveryTarget, generation: int, attempt: int) -> bool:
 
 
 async def _attempt(deps: JobDeps, target: DeliveryTarget, attempt: int) -> AttemptResult:
-    code, error = await _post(deps, target)
+    try:
+        code, error = await _post(deps, target)
+    except RefusedAddressError as exc:
+        # A refused address stays refused; retrying would only keep probing it (DESIGN §2).
+        return AttemptResult(FAILED, None, f"refused: {exc}", None)
     if code is not None and 200 <= code < 300:
         return AttemptResult(SUCCESS, code, None, None)
     if attempt >= MAX_ATTEMPTS:
@@ -77,15 +116,21 @@ async def _attempt(deps: JobDeps, target: DeliveryTarget, attempt: int) -> Attem
 
 
 async def _post(deps: JobDeps, target: DeliveryTarget) -> tuple[int | None, str | None]:
-    """POST the stored body once: (response code, error description)."""
+    """POST the stored body once: (response code, error description).
+
+    Raises RefusedAddressError when the URL's host is, or resolves to, a refused address.
+    """
     if not target.webhook_url:
         return None, "merchant has no webhook_url"
-    assert deps.settings.secret_key is not None
-    secret = open_sealed(target.webhook_secret_encrypted, deps.settings.secret_key)
+    try:
+        secret = _webhook_secret(deps, target)
+    except SecretKeyMismatchError as exc:
+        log.error("webhook_secret_unreadable", delivery_id=str(target.id), error=str(exc))
+        return None, str(exc)
     headers = signature_headers(secret, str(target.id), int(time.time()), target.body)
     headers["Content-Type"] = "application/json"
     try:
-        async with deps.http.post(
+        async with _session(deps, target.webhook_url).post(
             target.webhook_url,
             data=target.body,
             headers=headers,
@@ -93,9 +138,32 @@ async def _post(deps: JobDeps, target: DeliveryTarget) -> tuple[int | None, str 
             timeout=aiohttp.ClientTimeout(total=ATTEMPT_TIMEOUT),
         ) as response:
             code = response.status
+    except aiohttp.ClientConnectorError as exc:
+        if isinstance(exc.os_error, RefusedAddressError):
+            raise exc.os_error from None
+        return None, f"{type(exc).__name__}: {exc}"[:500]
     except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
         return None, f"{type(exc).__name__}: {exc}"[:500]
     return code, None if 200 <= code < 300 else f"HTTP {code}"
+
+
+def _webhook_secret(deps: JobDeps, target: DeliveryTarget) -> str:
+    assert deps.settings.secret_key is not None
+    return open_sealed(
+        target.webhook_secret_encrypted, deps.settings.secret_key, "the merchant's webhook secret"
+    )
+
+
+def _session(deps: JobDeps, url: str) -> aiohttp.ClientSession:
+    """The guarded webhook session, after the check its resolver cannot make (DESIGN §2)."""
+    if deps.settings.allows_private_webhook_urls:
+        return deps.webhook_http or deps.http
+    if deps.webhook_http is None:
+        raise RuntimeError("webhook deliveries need JobDeps.webhook_http (outbound_session)")
+    reason = connect_refusal(URL(url))
+    if reason is not None:
+        raise RefusedAddressError(reason)
+    return deps.webhook_http
 
 
 def _log_result(target: DeliveryTarget, attempt: int, result: AttemptResult) -> None:

@@ -35,7 +35,11 @@ CronFactory = Callable[[Settings], str]
 
 @dataclass(frozen=True)
 class JobDeps:
-    """What a job may use: the pool, settings, the queue itself and an HTTP session."""
+    """What a job may use: the pool, settings, the queue itself and HTTP sessions.
+
+    ``webhook_http`` is for URLs merchants set (:func:`payserv.outbound.outbound_session`):
+    it refuses private addresses, which ``http`` (our own providers, even on localhost) must not.
+    """
 
     pool: asyncpg.Pool
     settings: Settings
@@ -44,6 +48,7 @@ class JobDeps:
     job_id: int | None = None
     attempt: int = 0
     metrics: Metrics | None = None
+    webhook_http: aiohttp.ClientSession | None = None
 
 
 @dataclass(frozen=True)

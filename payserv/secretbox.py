@@ -9,10 +9,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from payserv.errors import PayservError
 
 _NONCE_BYTES = 12
 _CONTEXT = b"payserv secretbox v1"
+
+
+class SecretKeyMismatchError(PayservError):
+    """SECRET_KEY differs from the one that sealed this secret."""
 
 
 def _key(secret_key: str) -> bytes:
@@ -25,7 +32,18 @@ def seal(plaintext: str, secret_key: str) -> bytes:
     return nonce + AESGCM(_key(secret_key)).encrypt(nonce, plaintext.encode(), _CONTEXT)
 
 
-def open_sealed(sealed: bytes, secret_key: str) -> str:
-    """Decrypt what :func:`seal` produced (raises if SECRET_KEY changed or data was altered)."""
+def open_sealed(sealed: bytes, secret_key: str, what: str = "this secret") -> str:
+    """Decrypt what :func:`seal` produced.
+
+    Raises :class:`SecretKeyMismatchError` naming ``what`` when this process's SECRET_KEY is
+    not the one that sealed it (or the stored bytes were altered): the cryptography library's
+    bare ``InvalidTag`` says neither.
+    """
     nonce, ciphertext = sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:]
-    return AESGCM(_key(secret_key)).decrypt(nonce, ciphertext, _CONTEXT).decode()
+    try:
+        return AESGCM(_key(secret_key)).decrypt(nonce, ciphertext, _CONTEXT).decode()
+    except InvalidTag:
+        raise SecretKeyMismatchError(
+            f"SECRET_KEY differs from the one that sealed {what}: every process of one"
+            " installation must run with the same SECRET_KEY"
+        ) from None

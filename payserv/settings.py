@@ -44,6 +44,7 @@ class Settings:
     webhook_retry_intervals_test: bool = False
     test_merchant_webhook_url: str | None = None
     webhook_time_scale: float = 1.0
+    webhook_allow_private_urls: bool = False
     # bank
     bank_webhook_secret: str | None = None
     # polling
@@ -71,6 +72,11 @@ class Settings:
     def seeds_test_merchant(self) -> bool:
         """DESIGN §3: the test merchant exists in test mode or on the embedded database."""
         return self.test_mode or self.embedded
+
+    @property
+    def allows_private_webhook_urls(self) -> bool:
+        """Whether webhooks may go to loopback/private addresses (DESIGN §2)."""
+        return self.webhook_allow_private_urls or self.test_mode
 
     def __repr__(self) -> str:
         # Settings hold secrets: never let a repr put them in a log line.
@@ -130,6 +136,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         webhook_retry_intervals_test=env.flag("WEBHOOK_RETRY_INTERVALS_TEST", False),
         test_merchant_webhook_url=env.text("TEST_MERCHANT_WEBHOOK_URL"),
         webhook_time_scale=env.parse("WEBHOOK_TIME_SCALE", float, 1.0, lo=0.001, hi=1000),
+        webhook_allow_private_urls=env.flag("WEBHOOK_ALLOW_PRIVATE_URLS", False),
         bank_webhook_secret=env.text("BANK_WEBHOOK_SECRET"),
         check_status_url=env.text("CHECK_STATUS_URL"),
         check_status_timeout=env.parse(

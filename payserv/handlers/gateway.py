@@ -75,7 +75,8 @@ async def merchant_update(request: web.Request) -> web.Response:
     body = await read_json_object(request)
     if "webhook_url" not in body:
         raise BadRequestError("webhook_url is required (null clears it)", field="webhook_url")
-    url = parse_webhook_url(body["webhook_url"])
+    allow_private = request.app[SETTINGS].allows_private_webhook_urls
+    url = await parse_webhook_url(body["webhook_url"], allow_private=allow_private)
     async with request.app[POOL].acquire() as conn:
         updated = await set_webhook_url(conn, merchant.id, url)
     return json_response(_merchant_json(updated))

@@ -289,3 +289,77 @@ async def test_hostile_input_is_a_client_error(
     payload = await resp.json()
     assert resp.status == status, payload
     assert payload["error"]["code"] in ("BAD_REQUEST_ERROR", "NOT_FOUND_ERROR")
+
+
+# ----- webhook_url (DESIGN §2): every spelling of a private address is refused -----
+
+PRIVATE_V4 = ["127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "0.0.0.0"]
+PRIVATE_V6 = ["::1", "::", "fd00::1", "fc00::abcd", "fe80::1", "ff02::1", "64:ff9b::a00:1"]
+
+
+def _v4_spellings(address: str) -> list[str]:
+    """``address`` as inet_aton() and browsers read it: whole numbers, hex, octal, shorthand."""
+    a, b, c, d = (int(part) for part in address.split("."))
+    whole = (a << 24) | (b << 16) | (c << 8) | d
+    return [
+        address,
+        str(whole),
+        hex(whole),
+        "0" + oct(whole)[2:],
+        ".".join(hex(x) for x in (a, b, c, d)),
+        ".".join("0" + oct(x)[2:] for x in (a, b, c, d)),
+        f"{a}.{(b << 16) | (c << 8) | d}",
+        f"{a}.{b}.{(c << 8) | d}",
+        f"{hex(a)}.{b}.{c}.{d}",
+        f"[::ffff:{address}]",
+        f"[::ffff:{(a << 8) | b:x}:{(c << 8) | d:x}]",
+        f"[2002:{(a << 8) | b:x}:{(c << 8) | d:x}::1]",
+    ]
+
+
+def _private_webhook_urls() -> list[str]:
+    hosts = [s for address in PRIVATE_V4 for s in _v4_spellings(address)]
+    hosts += [f"[{address}]" for address in PRIVATE_V6]
+    hosts += ["localhost", "LOCALHOST", "[0:0:0:0:0:0:0:1]", "[::ffff:7f00:1]"]
+    urls = []
+    for host in hosts:
+        urls += [f"http://{host}/", f"https://{host}:5432/x", f"http://user@{host}:8080/?q=1"]
+    return urls
+
+
+MALFORMED_HOSTS = [
+    "exa mple.com",
+    "exa\tmple.com",
+    "exa\nmple.com",
+    "a..b.com",
+    "-a.com",
+    "a_b.com",
+    "ex%41mple.com",
+]
+
+
+async def test_fuzz_webhook_url_private_address_spellings_are_refused(
+    start_app: AppFactory,
+) -> None:
+    import socket
+
+    from yarl import URL
+
+    from payserv.outbound import GuardedResolver, RefusedAddressError, connect_refusal
+
+    client = await start_app(run_worker=False, test_mode=False)
+    headers = {"X-Api-Key": TEST_API_KEY, "X-Api-Secret": TEST_API_SECRET}
+    accepted = []
+    for url in _private_webhook_urls() + [f"http://{h}/" for h in MALFORMED_HOSTS]:
+        resp = await client.patch("/api/v1/merchant", json={"webhook_url": url}, headers=headers)
+        body = await resp.json()
+        if resp.status != 400 or body["error"]["field"] != "webhook_url":
+            accepted.append((url, resp.status))
+            continue
+        # A URL stored before the policy is refused again where the delivery connects (or
+        # its name resolves nowhere: "exa<TAB>mple.com" is read as example.com).
+        parsed = URL(url)
+        if connect_refusal(parsed) is None:
+            with pytest.raises((RefusedAddressError, socket.gaierror)):
+                await GuardedResolver().resolve(parsed.raw_host or "", parsed.port or 80)
+    assert accepted == []

@@ -62,3 +62,12 @@ def test_bad_values_name_the_variable(name: str, value: str) -> None:
 def test_repr_hides_secrets() -> None:
     settings = load_settings({"SECRET_KEY": "topsecret", "BANK_WEBHOOK_SECRET": "banksecret"})
     assert "topsecret" not in repr(settings) and "banksecret" not in repr(settings)
+
+
+def test_private_webhook_urls_are_refused_unless_allowed_or_in_test_mode() -> None:
+    assert load_settings({}).webhook_allow_private_urls is False
+    assert not load_settings({}).allows_private_webhook_urls
+    assert load_settings({"WEBHOOK_ALLOW_PRIVATE_URLS": "true"}).allows_private_webhook_urls
+    assert load_settings({"TEST_MODE": "true"}).allows_private_webhook_urls
+    with pytest.raises(SettingsError, match="WEBHOOK_ALLOW_PRIVATE_URLS"):
+        load_settings({"WEBHOOK_ALLOW_PRIVATE_URLS": "sometimes"})

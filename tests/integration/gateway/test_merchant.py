@@ -93,3 +93,101 @@ async def test_createmerchant_prints_working_credentials_once(
     assert again.returncode == 1 and "already exists" in again.stderr
     bad = run_cli(repo_root, "createmerchant", "not-an-email", env=env)
     assert bad.returncode == 1 and "email" in bad.stderr
+
+
+# Hosts that reach the machine itself or its private network (DESIGN §2), in every spelling
+# a resolver or an HTTP client accepts: literal, IPv6, IPv4-mapped, shorthand, a name.
+PRIVATE_WEBHOOK_URLS = [
+    "http://169.254.169.254/latest/meta-data/",
+    "http://10.0.0.1/",
+    "http://172.16.0.1/",
+    "http://192.168.1.1/",
+    "http://127.0.0.1:5432/",
+    "http://0.0.0.0/",
+    "http://100.64.0.1/",
+    "http://224.0.0.1/",
+    "http://240.0.0.1/",
+    "http://[::1]/",
+    "http://[::]/",
+    "http://[fd00::1]/",
+    "http://[fe80::1]/",
+    "http://[ff02::1]/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://[::ffff:a9fe:a9fe]/",
+    "http://[2002:7f00:1::1]/",
+    "http://localhost:5432/",
+    "http://LocalHost:8000/",
+]
+# Numeric shorthands that inet_aton() reads as 127.0.0.1: not a host name as written.
+SHORTHAND_WEBHOOK_URLS = [
+    "http://0x7f.1/",
+    "http://0x7f000001/",
+    "http://2130706433/",
+    "http://0177.0.0.1/",
+    "http://127.1/",
+    "http://017700000001/",
+]
+MALFORMED_WEBHOOK_URLS = [
+    "http://exa mple.com/",
+    "http://exa%20mple.com/",
+    "http://-bad.example/",
+    "http://a_b.example/",
+    "http:///path-only",
+    *SHORTHAND_WEBHOOK_URLS,
+]
+
+
+async def _patch_url(client: object, url: str) -> tuple[int, dict[str, object]]:
+    response = await client.patch(  # type: ignore[attr-defined]
+        "/api/v1/merchant", json={"webhook_url": url}, headers=MERCHANT
+    )
+    return response.status, await response.json()
+
+
+async def test_webhook_url_with_a_malformed_host_is_400_even_in_test_mode(
+    start_app: AppFactory,
+) -> None:
+    client = await start_app(run_worker=False)
+    for url in MALFORMED_WEBHOOK_URLS:
+        status, body = await _patch_url(client, url)
+        assert status == 400, url
+        assert body["error"]["field"] == "webhook_url", url  # type: ignore[index]
+
+
+async def test_webhook_url_on_a_private_address_is_refused(start_app: AppFactory) -> None:
+    client = await start_app(run_worker=False, test_mode=False)
+    for url in PRIVATE_WEBHOOK_URLS + SHORTHAND_WEBHOOK_URLS:
+        status, body = await _patch_url(client, url)
+        assert status == 400, url
+        error = body["error"]
+        assert error["code"] == "BAD_REQUEST_ERROR", url  # type: ignore[index]
+        assert error["field"] == "webhook_url", url  # type: ignore[index]
+    detail = await (await client.get("/api/v1/merchant", headers=MERCHANT)).json()
+    assert detail["webhook_url"] is None
+    # Public hosts, and names that resolve nowhere yet, are accepted.
+    for url in ("https://93.184.215.14/hook", "https://[2606:4700::1111]/", "https://h.example/"):
+        assert (await _patch_url(client, url))[0] == 200, url
+
+
+async def test_private_webhook_urls_are_allowed_when_configured(start_app: AppFactory) -> None:
+    client = await start_app(run_worker=False, test_mode=False, webhook_allow_private_urls=True)
+    for url in PRIVATE_WEBHOOK_URLS:
+        assert (await _patch_url(client, url))[0] == 200, url
+    assert (await _patch_url(client, "http://0x7f.1/"))[0] == 400
+
+
+async def test_createmerchant_refuses_a_private_webhook_url(repo_root: Path, dsn: str) -> None:
+    env = external_env(dsn)
+    for url in ("http://169.254.169.254/", "http://[::ffff:10.0.0.1]/", "http://2130706433/"):
+        result = run_cli(repo_root, "createmerchant", "a@x.org", "--webhook-url", url, env=env)
+        assert result.returncode == 1, url
+        assert "webhook_url" in result.stderr, url
+    allowed = run_cli(
+        repo_root,
+        "createmerchant",
+        "a@example.org",
+        "--webhook-url",
+        "http://127.0.0.1:9/",
+        env={**env, "WEBHOOK_ALLOW_PRIVATE_URLS": "true"},
+    )
+    assert allowed.returncode == 0, allowed.stderr
