@@ -15,17 +15,16 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
-import aiohttp
 import asyncpg
 import procrastinate
 import pytest
 
 from payserv.connector import AsyncpgConnector
-from payserv.database import create_pool
 from payserv.listener import APPLICATION_NAME, ListenTimings
-from payserv.queue import JobDeps, WorkerRunner, build_queue_app, defer
+from payserv.queue import defer
 from payserv.settings import Settings
 from tests.helpers.jobs import RECORD, RUNS
+from tests.helpers.worker_stack import running_worker
 
 FAST = ListenTimings(keepalive=0.2, timeout=1.0, first_retry=0.05, max_retry=5.0, healthy=2.0)
 CHANNELS = ["procrastinate_any_queue_v1"]
@@ -35,18 +34,8 @@ CHANNELS = ["procrastinate_any_queue_v1"]
 async def worker(settings: Settings, dsn: str) -> AsyncIterator[procrastinate.App]:
     """A real worker (its supervisor too) polling only every 60 s, with a fast listener."""
     slow_poll = replace(settings, worker_poll_interval=60.0)
-    pool = await create_pool(dsn, 10)
-    queue = build_queue_app(dsn, slow_poll, [RECORD])
-    assert isinstance(queue.connector, AsyncpgConnector)
-    queue.connector.listen = FAST
-    await queue.open_async(pool=pool)
-    async with aiohttp.ClientSession() as http:
-        runner = WorkerRunner(queue, JobDeps(pool, slow_poll, queue, http), slow_poll)
-        runner.start()
+    async with running_worker(slow_poll, dsn, [RECORD], listen=FAST) as (queue, _runner):
         yield queue
-        await runner.stop()
-    await queue.close_async()
-    await pool.close()
 
 
 async def test_silent_listen_connection_is_replaced_and_notify_resumes(
