@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
-import json
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -22,7 +21,8 @@ import structlog
 from procrastinate import exceptions, manager
 from procrastinate.connector import BaseAsyncConnector, Notify
 
-from payserv.database import CONNECTION_ERRORS, connect
+from payserv.database import CONNECTION_ERRORS
+from payserv.listener import ListenTimings, listen_forever
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -32,8 +32,6 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 # Postgres infers text there and asyncpg refuses an int: such parameters are sent as str.
 _CONCATENATED = re.compile(r"%\((\w+)\)s\s*\|\|")
 _KEY_DETAIL = re.compile(r"Key \((.*?)\)=\((.*?)\)")
-_WAKE_UP = json.dumps({"type": "job_inserted", "job_id": 0})
-KEEPALIVE_SECONDS = 30.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,12 +92,15 @@ def _wrap_exceptions() -> Any:
 class AsyncpgConnector(BaseAsyncConnector):
     """Procrastinate's connector contract implemented with asyncpg."""
 
-    def __init__(self, *, dsn: str, retry_seconds: float = 90.0) -> None:
+    def __init__(
+        self, *, dsn: str, retry_seconds: float = 90.0, listen: ListenTimings | None = None
+    ) -> None:
         self.dsn = dsn
         self.retry_seconds = retry_seconds
+        # Read when the worker starts listening: tests may shorten it before that.
+        self.listen = listen or ListenTimings()
         self._pool: asyncpg.Pool | None = None
         self._owns_pool = False
-        self._notify_tasks: set[asyncio.Task[None]] = set()
 
     async def open_async(self, pool: asyncpg.Pool | None = None) -> None:
         if pool is None:
@@ -238,51 +239,5 @@ class AsyncpgConnector(BaseAsyncConnector):
         return [dict(row) for row in rows]
 
     async def listen_notify(self, on_notification: Notify, channels: Iterable[str]) -> None:
-        """LISTEN on a dedicated connection until cancelled; never raises.
-
-        A raising listener would stop the worker, so a lost connection is reconnected
-        with backoff, re-LISTENed, and the worker is woken to fetch whatever was
-        deferred meanwhile (its polling keeps running during the outage).
-        """
-        channels = list(channels)
-        delay = 0.1
-        reconnecting = False
-        while True:
-            try:
-                await self._listen_once(on_notification, channels, wake=reconnecting)
-                delay = 0.1
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("listen_connection_lost", error=str(exc), retry_in=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-            reconnecting = True
-
-    async def _listen_once(
-        self, on_notification: Notify, channels: list[str], *, wake: bool
-    ) -> None:
-        conn = await connect(self.dsn)
-        lost = asyncio.Event()
-        conn.add_termination_listener(lambda _conn: lost.set())
-
-        def deliver(_conn: object, _pid: int, channel: str, payload: object) -> None:
-            task = asyncio.ensure_future(on_notification(channel=channel, payload=str(payload)))
-            self._notify_tasks.add(task)
-            task.add_done_callback(self._notify_tasks.discard)
-
-        try:
-            for channel in channels:
-                await conn.add_listener(channel, deliver)
-            log.info("listen_connected", channels=channels)
-            if wake:
-                await on_notification(channel=channels[0], payload=_WAKE_UP)
-            while not lost.is_set():
-                try:
-                    await asyncio.wait_for(lost.wait(), timeout=KEEPALIVE_SECONDS)
-                except TimeoutError:
-                    # A half-open TCP connection is only noticed by using it.
-                    await conn.execute("SELECT 1")
-            raise ConnectionError("LISTEN connection terminated")
-        finally:
-            conn.terminate()
+        """LISTEN until cancelled, reconnecting forever; never raises (see payserv.listener)."""
+        await listen_forever(self.dsn, on_notification, list(channels), self.listen)

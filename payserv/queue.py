@@ -8,7 +8,6 @@ so there is no module-level app to share between pools.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -24,6 +23,7 @@ from procrastinate.retry import RetryValue
 from payserv.connector import AsyncpgConnector
 from payserv.database import CONNECTION_ERRORS
 from payserv.metrics import Metrics
+from payserv.reconnect import ReconnectBackoff
 from payserv.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -149,12 +149,28 @@ class WorkerRunner:
 
     Procrastinate stops its worker when a side task (heartbeat, listener) fails, which
     a long outage causes; payserv must instead wait and go on (DESIGN §1).
+    ``backoff`` and ``stop_margin`` are parameters so that tests can shorten them.
     """
 
-    def __init__(self, queue: procrastinate.App, deps: JobDeps, settings: Settings) -> None:
+    def __init__(
+        self,
+        queue: procrastinate.App,
+        deps: JobDeps,
+        settings: Settings,
+        *,
+        backoff: ReconnectBackoff | None = None,
+        stop_margin: float = 15.0,
+    ) -> None:
         self.queue = queue
         self.deps = deps
         self.settings = settings
+        # A worker that ran for a while starts over with short waits.
+        self._backoff = backoff or ReconnectBackoff(
+            first=0.5, cap=10.0, healthy_after=_HEALTHY_RUN_SECONDS
+        )
+        # Beyond shutdown_timeout, Procrastinate still cancels its side tasks (up to 5 s)
+        # and unregisters the worker (which waits out an outage up to db_retry_seconds).
+        self.stop_margin = stop_margin
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -162,44 +178,59 @@ class WorkerRunner:
         self._task = asyncio.create_task(self._supervise(), name="payserv-worker")
 
     async def _supervise(self) -> None:
-        delay = 0.5
         while not self._stopping.is_set():
-            started = time.monotonic()
-            try:
-                await self.queue.run_worker_async(
-                    concurrency=self.settings.worker_concurrency,
-                    fetch_job_polling_interval=self.settings.worker_poll_interval,
-                    update_heartbeat_interval=self.settings.worker_heartbeat_interval,
-                    stalled_worker_timeout=self.settings.stalled_job_seconds,
-                    shutdown_graceful_timeout=self.settings.shutdown_timeout,
-                    additional_context={"deps": self.deps},
-                    install_signal_handlers=False,
-                    wait=True,
-                )
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                # Losing the database (an outage, a restart) is expected: DESIGN §1 says wait
-                # and go on. Anything else is a bug worth an error.
-                if _caused_by_connection_loss(exc):
-                    log.warning("worker_lost_database", error=str(exc), restart_in=delay)
-                else:
-                    log.error("worker_crashed", error=str(exc), restart_in=delay)
+            self._backoff.up()
+            error = await self._run_worker()
             if self._stopping.is_set():
                 break
-            if time.monotonic() - started > _HEALTHY_RUN_SECONDS:
-                delay = 0.5  # a worker that ran for a while starts over with short waits
-            log.warning("worker_restarting", restart_in=delay)
+            delay = self._backoff.down()
+            # Losing the database (an outage, a restart) is expected: DESIGN §1 says wait
+            # and go on. Anything else is a bug worth an error.
+            if error is None:
+                log.warning("worker_stopped_itself", restart_in=delay)
+            elif _caused_by_connection_loss(error):
+                log.warning("worker_lost_database", error=str(error), restart_in=delay)
+            else:
+                log.error("worker_crashed", error=str(error), restart_in=delay)
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
+
+    async def _run_worker(self) -> Exception | None:
+        """Run the worker until it stops; the exception that stopped it, if any."""
+        try:
+            await self.queue.run_worker_async(
+                concurrency=self.settings.worker_concurrency,
+                fetch_job_polling_interval=self.settings.worker_poll_interval,
+                update_heartbeat_interval=self.settings.worker_heartbeat_interval,
+                stalled_worker_timeout=self.settings.stalled_job_seconds,
+                shutdown_graceful_timeout=self.settings.shutdown_timeout,
+                additional_context={"deps": self.deps},
+                install_signal_handlers=False,
+                wait=True,
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            return exc
+        return None
 
     async def stop(self) -> None:
-        """Stop fetching jobs and let running ones finish (up to ``shutdown_timeout``)."""
+        """Stop fetching jobs and let running ones finish (up to ``shutdown_timeout``).
+
+        Bounded: a job that ignores its cancellation, or an outage during the worker's
+        unregistering, must not keep the process from exiting.
+        """
         self._stopping.set()
         if self._task is None:
             return
         # Cancelling run_worker_async makes Procrastinate stop gracefully: it waits for
         # running jobs up to shutdown_graceful_timeout, then unregisters the worker.
         self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        bound = self.settings.shutdown_timeout + self.stop_margin
+        done, _ = await asyncio.wait({self._task}, timeout=bound)
+        if not done:
+            log.error("worker_stop_timed_out", waited=bound)
+            # A second cancellation cuts Procrastinate's graceful shutdown short.
+            self._task.cancel()
+            done, _ = await asyncio.wait({self._task}, timeout=self.stop_margin)
+        if done and not self._task.cancelled() and self._task.exception() is not None:
+            log.error("worker_stop_failed", error=str(self._task.exception()))

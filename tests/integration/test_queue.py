@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import uuid
+from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import asyncpg
@@ -15,9 +17,11 @@ import pytest
 
 from payserv.context import POOL, QUEUE
 from payserv.jobs import all_jobs
-from payserv.queue import defer
+from payserv.queue import JobDeps, JobSpec, defer
+from payserv.settings import Settings
 from tests.conftest import AppFactory
 from tests.helpers.jobs import RECORD, RUNS
+from tests.helpers.worker_stack import running_worker
 
 JOBS = [*all_jobs(), RECORD]
 
@@ -114,6 +118,41 @@ async def test_sigterm_lets_the_running_job_finish_and_exits_0(
     assert status == "succeeded"
     # A clean stop unregisters the worker: /health would report it stopped at once.
     assert await db.fetchval("SELECT count(*) FROM procrastinate_workers") == 0
+
+
+RELEASED: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
+
+
+async def stubborn(deps: JobDeps, marker: str) -> None:
+    """A job that ignores cancellation until the test releases it."""
+    RUNS[marker].put_nowait(deps.job_id or 0)
+    while True:
+        try:
+            await RELEASED[marker].wait()
+            return
+        except asyncio.CancelledError:
+            continue
+
+
+STUBBORN = JobSpec(name="tests.stubborn", function=stubborn)
+
+
+async def test_worker_stop_is_bounded_when_a_job_ignores_cancellation(
+    settings: Settings, dsn: str, db: asyncpg.Connection
+) -> None:
+    quick = replace(settings, shutdown_timeout=0.2)
+    marker = f"stubborn-{uuid.uuid4()}"
+    async with running_worker(quick, dsn, [STUBBORN], stop_margin=0.5) as (queue, runner):
+        try:
+            async with db.transaction():
+                await defer(db, queue, "tests.stubborn", marker=marker)
+            await asyncio.wait_for(RUNS[marker].get(), timeout=10)
+            # Unbounded, this waited for the job forever: the process could never exit.
+            stopping = asyncio.create_task(runner.stop())
+            done, _ = await asyncio.wait({stopping}, timeout=30)
+            assert done, "stop() is still waiting for the job"
+        finally:
+            RELEASED[marker].set()
 
 
 async def _defer_with(conn: asyncpg.Connection, marker: str, sleep: float = 60.0) -> int:
