@@ -40,6 +40,7 @@ class DeliveryLogEntry:
     last_attempt_at: datetime | None
     next_retry_at: datetime | None
     response_code: int | None
+    last_error: str | None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -51,6 +52,7 @@ class DeliveryLogEntry:
             "last_attempt_at": isoformat(self.last_attempt_at),
             "next_retry_at": isoformat(self.next_retry_at),
             "response_code": self.response_code,
+            "last_error": self.last_error,
         }
 
 

@@ -41,7 +41,8 @@ RETURNING id, generation;
 
 -- name: gateway_webhooks_list
 -- $1 merchant id, $2 limit, $3 offset. Newest first, ties in reverse insertion order.
-SELECT id, event, status, attempts, created_at, last_attempt_at, next_retry_at, response_code
+SELECT id, event, status, attempts, created_at, last_attempt_at, next_retry_at, response_code,
+       last_error
 FROM webhook_deliveries
 WHERE merchant_id = $1
 ORDER BY created_at DESC, seq DESC

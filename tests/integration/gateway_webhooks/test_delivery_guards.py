@@ -12,7 +12,12 @@ from payserv.context import POOL, QUEUE
 from payserv.gateway_events import emit_event
 from payserv.gateway_merchants import TEST_MERCHANT_ID
 from tests.conftest import AppFactory
-from tests.integration.gateway_webhooks.conftest import Receiver, set_webhook_url, wait_for
+from tests.integration.gateway_webhooks.conftest import (
+    MERCHANT_HEADERS,
+    Receiver,
+    set_webhook_url,
+    wait_for,
+)
 
 DATA = {"refund": {"id": "rfnd_abc", "amount": 100, "status": "processed"}}
 
@@ -60,6 +65,9 @@ async def test_another_secret_key_is_named_in_the_delivery_log_and_the_log(
     assert receiver.calls == []
     assert "SECRET_KEY differs from the one that sealed" in unreadable[0]
     assert not [r for r in caplog.records if "InvalidTag" in r.getMessage()]
+    # The merchant sees the same reason in the delivery log of the API.
+    listed = await (await client.get("/api/v1/webhooks", headers=MERCHANT_HEADERS)).json()
+    assert listed["data"][0]["last_error"] == row["last_error"]
 
 
 # Each form reaches this machine: the receiver listens on 127.0.0.1, so without the guard

@@ -25,6 +25,7 @@ FIELDS = {
     "last_attempt_at",
     "next_retry_at",
     "response_code",
+    "last_error",
 }
 
 
