@@ -2,7 +2,7 @@
 
 Two middlewares. :func:`page_headers_middleware` runs outermost, so error pages get the same
 headers; :func:`csrf_middleware` runs inside the error middleware, so a bad token renders the
-403 page. Templates use ``{{ csp_nonce }}`` on every inline ``<script>`` and ``<style>`` and
+403 page. Templates put ``nonce="{{ csp_nonce }}"`` on every inline ``<script>`` and
 ``{{ csrf_token() }}`` in a hidden ``csrf_token`` field of every form that changes something.
 """
 
@@ -24,7 +24,6 @@ from payserv.errors import ForbiddenError
 
 CSRF_COOKIE = "payserv_csrf"
 CSRF_FIELD = "csrf_token"
-_NONCE = web.RequestKey("csp_nonce", str)
 _NEW_CSRF_COOKIE = web.RequestKey("new_csrf_cookie", str)
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -94,7 +93,6 @@ def _origin(url: str) -> str | None:
 async def page_headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A fresh nonce for the templates; the security headers on every HTML response."""
     nonce = secrets.token_urlsafe(18)
-    request[_NONCE] = nonce
     context = request.setdefault(aiohttp_jinja2.REQUEST_CONTEXT_KEY, {})
     context["csp_nonce"] = nonce
     context["csrf_token"] = lambda: csrf_token(request)
@@ -121,7 +119,7 @@ def csrf_token(request: web.Request) -> str:
     someone without SECRET_KEY (a sibling subdomain) does not yield a valid token.
     """
     cookie = request.cookies.get(CSRF_COOKIE) or request.get(_NEW_CSRF_COOKIE)
-    if not cookie:
+    if not cookie or not cookie.isascii():  # replaced: it could never validate a form
         cookie = secrets.token_urlsafe(32)
         request[_NEW_CSRF_COOKIE] = cookie
     return _sign(request, cookie)

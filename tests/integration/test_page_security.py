@@ -117,3 +117,18 @@ async def test_unreadable_login_form_is_the_login_page_with_400(
         assert response.status == 400, body
         assert 'action="/admin/login"' in await response.text()
         assert "payserv_admin" not in response.cookies
+
+
+async def test_a_mangled_csrf_cookie_is_replaced(
+    start_app: AppFactory, make_user: UserFactory
+) -> None:
+    client = await start_app(run_worker=False)
+    await make_user("boss", superuser=True)
+    headers = {"Cookie": "payserv_csrf=caf\xff"}  # not UTF-8 on the wire
+    page = await client.get("/admin/", headers=headers)
+    token = TOKEN.search(await page.text())
+    assert page.status == 200 and token is not None
+    assert page.cookies[CSRF_COOKIE].value.isascii()
+    form = {"username": "boss", "password": "password-boss", "csrf_token": token.group(1)}
+    login = await client.post("/admin/login", data=form, allow_redirects=False)
+    assert login.status == 303
