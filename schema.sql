@@ -17,6 +17,18 @@ CREATE TABLE users (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- Failed logins per username (users and /admin/login share it), in a fixed window that
+-- starts at the first failure (DESIGN §3). Keyed by the name as typed, whether or not such
+-- a user exists, so the limit says nothing about which usernames exist. A row counts an
+-- attempt before its password is checked (then un-counts a success), so concurrent
+-- guesses cannot overshoot the limit. Expired rows are purged by a maintenance job.
+CREATE TABLE login_failures (
+    username text PRIMARY KEY,
+    failures integer NOT NULL CHECK (failures >= 0),
+    window_started_at timestamptz NOT NULL
+);
+CREATE INDEX login_failures_window_idx ON login_failures (window_started_at);
+
 -- ===== gateway =====
 -- api_secret is stored only as a SHA-256 hash (it is 32 random bytes: no salt or
 -- slow hash needed). The webhook secret must be usable to sign, so it is stored

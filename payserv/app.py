@@ -16,6 +16,7 @@ from payserv.jobs import all_jobs
 from payserv.metrics import create_metrics
 from payserv.middleware import request_middleware
 from payserv.outbound import outbound_session
+from payserv.pages import csrf_middleware, page_headers_middleware
 from payserv.queue import JobDeps, JobSpec, WorkerRunner, build_queue_app
 from payserv.routes import setup_routes
 from payserv.settings import Settings
@@ -36,7 +37,11 @@ def create_app(
     ``run_worker`` runs a Procrastinate worker in this process; ``serve_http`` adds the
     routes (a worker-only process has none). ``jobs`` replaces the registered jobs (tests).
     """
-    app = web.Application(middlewares=[request_middleware], client_max_size=settings.max_body_bytes)
+    app = web.Application(
+        # Page headers outermost, so the error pages request_middleware renders get them too.
+        middlewares=[page_headers_middleware, request_middleware, csrf_middleware],
+        client_max_size=settings.max_body_bytes,
+    )
     app[SETTINGS] = settings
     app[METRICS] = create_metrics()
     aiohttp_jinja2.setup(

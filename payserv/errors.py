@@ -125,3 +125,21 @@ class ServerError(PayservError):
 
 class SettingsError(Exception):
     """A configuration variable has a bad value (raised at start-up, not over HTTP)."""
+
+
+class ForbiddenError(PayservError):
+    """This form was not sent from payserv's own page; reload the page and try again."""
+
+    code = "FORBIDDEN"
+    status = 403
+
+
+class TooManyRequestsError(PayservError):
+    """Too many failed attempts; try again later."""
+
+    code = "TOO_MANY_REQUESTS"
+    status = 429
+
+    def __init__(self, description: str | None = None, *, retry_after: int) -> None:
+        super().__init__(description)
+        self.retry_after = retry_after  # seconds, for the Retry-After header

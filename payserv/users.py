@@ -13,10 +13,11 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import jwt
 
-from payserv.errors import AuthenticationError
+from payserv.errors import AuthenticationError, BadRequestError
 from payserv.queries import query
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+MIN_PASSWORD_LENGTH = 8  # DESIGN §2
 # A hash compared against when the user does not exist, so a missing username costs
 # the same time as a wrong password.
 _DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$" + "A" * 44
@@ -65,7 +66,12 @@ def _b64(data: bytes) -> str:
 async def create_user(
     conn: asyncpg.Connection, username: str, password: str, *, superuser: bool = False
 ) -> User:
-    """Insert a user; the username must be new."""
+    """Insert a user; the username must be new, the password at least 8 characters."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise BadRequestError(
+            f"the password must be at least {MIN_PASSWORD_LENGTH} characters long",
+            field="password",
+        )
     password_hash = await asyncio.to_thread(hash_password, password)
     row = await conn.fetchrow(query("insert_user"), username, password_hash, superuser)
     return User(**dict(row))

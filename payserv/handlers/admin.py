@@ -9,9 +9,10 @@ import asyncpg
 from aiohttp import web
 
 from payserv.context import POOL, SETTINGS
-from payserv.errors import AuthenticationError
+from payserv.errors import AuthenticationError, TooManyRequestsError
+from payserv.login_throttle import login
 from payserv.queries import query
-from payserv.users import User, check_credentials, get_user, issue_token, read_token
+from payserv.users import User, get_user, issue_token, read_token
 
 COOKIE = "payserv_admin"
 _LIMIT = 100
@@ -79,19 +80,18 @@ async def _table(
 
 async def admin_login(request: web.Request) -> web.StreamResponse:
     """Form login: a superuser gets an HttpOnly, SameSite=Strict cookie holding a user JWT."""
-    form = await request.post()
-    username, password = form.get("username"), form.get("password")
-    user = None
-    if isinstance(username, str) and isinstance(password, str) and username and password:
+    fields = await _login_fields(request)
+    if fields is None:
+        return _login_page(request, "Enter a username and a password (plain text).", 400)
+    try:
         async with request.app[POOL].acquire() as conn:
-            user = await check_credentials(conn, username[:150], password[:1024])
+            user = await login(conn, *fields)
+    except TooManyRequestsError as exc:
+        minutes = -(-exc.retry_after // 60)
+        message = f"Too many failed logins for this username: try again in {minutes} min."
+        return _login_page(request, message, 429, {"Retry-After": str(exc.retry_after)})
     if user is None or not user.is_superuser:
-        return aiohttp_jinja2.render_template(
-            "admin/login.html",
-            request,
-            {"error": "Wrong username or password, or not a superuser."},
-            status=400,
-        )
+        return _login_page(request, "Wrong username or password, or not a superuser.", 400)
     settings = request.app[SETTINGS]
     assert settings.secret_key is not None
     response = _see_other("/admin/")
@@ -104,6 +104,31 @@ async def admin_login(request: web.Request) -> web.StreamResponse:
         samesite="Strict",
         secure=request.secure,
     )
+    return response
+
+
+async def _login_fields(request: web.Request) -> tuple[str, str] | None:
+    """Username and password, or None when the form is unusable (not UTF-8, NUL, missing)."""
+    try:
+        form = await request.post()
+    except (ValueError, LookupError):  # undecodable body or an unknown charset
+        return None
+    username, password = form.get("username"), form.get("password")
+    if not (isinstance(username, str) and isinstance(password, str) and username and password):
+        return None
+    # Postgres text cannot hold NUL; no real username or password has one.
+    if "\x00" in username or "\x00" in password:
+        return None
+    return username[:150], password[:1024]
+
+
+def _login_page(
+    request: web.Request, error: str, status: int, headers: dict[str, str] | None = None
+) -> web.Response:
+    response = aiohttp_jinja2.render_template(
+        "admin/login.html", request, {"error": error}, status=status
+    )
+    response.headers.update(headers or {})
     return response
 
 

@@ -6,18 +6,24 @@ from aiohttp import web
 
 from payserv.auth import require_user
 from payserv.context import POOL, SETTINGS
-from payserv.errors import BadRequestError
-from payserv.users import check_credentials, issue_token
+from payserv.errors import BadRequestError, TooManyRequestsError
+from payserv.login_throttle import login
+from payserv.users import issue_token
 from payserv.web import json_response, read_json_object, require_str
 
 
 async def issue_user_token(request: web.Request) -> web.Response:
-    """200 ``{"token"}``; bad credentials are a 400 (DESIGN §3)."""
+    """200 ``{"token"}``; bad credentials are a 400, too many of them a 429 (DESIGN §3)."""
     body = await read_json_object(request)
     username = require_str(body, "username", max_length=150)
     password = require_str(body, "password", max_length=1024)
-    async with request.app[POOL].acquire() as conn:
-        user = await check_credentials(conn, username, password)
+    try:
+        async with request.app[POOL].acquire() as conn:
+            user = await login(conn, username, password)
+    except TooManyRequestsError as exc:
+        return json_response(
+            exc.to_body(), status=exc.status, headers={"Retry-After": str(exc.retry_after)}
+        )
     if user is None:
         raise BadRequestError("unable to log in with the provided credentials")
     settings = request.app[SETTINGS]

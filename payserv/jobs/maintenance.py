@@ -1,9 +1,10 @@
-"""Jobs every part relies on: retrying jobs whose worker died."""
+"""Jobs every part relies on: retrying jobs whose worker died, forgetting old login failures."""
 
 from __future__ import annotations
 
 import structlog
 
+from payserv.login_throttle import purge_expired
 from payserv.queue import JobDeps, JobSpec
 
 log = structlog.get_logger(__name__)
@@ -20,6 +21,14 @@ async def retry_stalled_jobs(deps: JobDeps, timestamp: int) -> None:
         await manager.retry_job(job)
 
 
+async def purge_login_failures(deps: JobDeps, timestamp: int) -> None:
+    """Delete the failed-login counts whose 15-minute window has passed."""
+    async with deps.pool.acquire() as conn:
+        purged = await purge_expired(conn)
+    if purged:
+        log.info("login_failures_purged", count=purged)
+
+
 def every_seconds(seconds: float) -> str:
     """A six-field cron (croniter: seconds last) firing about every ``seconds``."""
     step = max(1, min(30, int(seconds)))
@@ -31,5 +40,10 @@ JOBS = [
         name="maintenance.retry_stalled_jobs",
         function=retry_stalled_jobs,
         cron=lambda settings: every_seconds(settings.stalled_job_seconds / 2),
+    ),
+    JobSpec(
+        name="maintenance.purge_login_failures",
+        function=purge_login_failures,
+        cron=lambda settings: "*/15 * * * *",
     ),
 ]

@@ -95,7 +95,9 @@ def test_createuser_from_stdin_then_duplicate_fails(repo_root: Path, dsn: str) -
         "username": "bob",
         "is_superuser": True,
     }
-    again = run_cli(repo_root, "createuser", "bob", "--password-stdin", env=env, stdin="x\n")
+    again = run_cli(
+        repo_root, "createuser", "bob", "--password-stdin", env=env, stdin="other-pass\n"
+    )
     assert again.returncode == 1
     assert "already exists" in again.stderr
     assert "s3cret-pass" not in created.stderr + created.stdout

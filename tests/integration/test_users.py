@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 import jwt
 import pytest
 
+from payserv.errors import BadRequestError
 from payserv.users import User, create_user, issue_token
 from tests.conftest import TEST_SECRET_KEY, AppFactory
+from tests.helpers.cli import external_env, run_cli
 
 
 @pytest.fixture
@@ -100,3 +103,18 @@ async def test_password_is_stored_as_scrypt_hash(db: asyncpg.Connection, alice: 
     stored = await db.fetchval("SELECT password_hash FROM users WHERE username = 'alice'")
     assert stored.startswith("scrypt$")
     assert "correct horse" not in stored
+
+
+async def test_passwords_shorter_than_8_are_refused(
+    db: asyncpg.Connection, dsn: str, repo_root: Path
+) -> None:
+    with pytest.raises(BadRequestError, match="at least 8") as refused:
+        await create_user(db, "bob", "1234567")
+    assert refused.value.field == "password"
+    result = run_cli(
+        repo_root, "createuser", "carol", "--password-stdin", env=external_env(dsn), stdin="x\n"
+    )
+    assert result.returncode == 1
+    assert "at least 8 characters" in result.stderr
+    assert await db.fetchval("SELECT count(*) FROM users") == 0
+    assert (await create_user(db, "dave", "12345678")).username == "dave"

@@ -15,6 +15,7 @@ from tests.integration.atompay.conftest import (
     Start,
     start_payment,
 )
+from tests.integration.test_page_security import assert_page_headers, assert_scripts_carry_the_nonce
 
 
 async def test_checkout_page_opens_atompay_with_the_token(
@@ -41,6 +42,10 @@ async def test_checkout_page_opens_atompay_with_the_token(
         "returnUrl": started["returnUrl"],
     }
     assert 'var environment = "uat";' in page
+    csp = assert_scripts_carry_the_nonce(response, page)
+    atompay = "https://pgtest.atomtech.in"  # the origin of CHECKOUT_JS_URL
+    assert csp["script-src"][1:] == [atompay]
+    assert csp["connect-src"] == ["'self'", atompay] and csp["frame-src"] == ["'self'", atompay]
     for secret in (
         sim.config.password,
         sim.config.req_enc_key,
@@ -102,6 +107,8 @@ async def test_result_page_shows_the_outcome(
     waiting = await client.get(f"/atompay/result/{txn_id}")
     assert waiting.status == 200
     assert "Payment in progress" in await waiting.text()
+    assert_page_headers(waiting)
+    assert "atomtech" not in waiting.headers["Content-Security-Policy"]
     form = build_callback(sim.config, merch_txn_id=txn_id, amount="150.00", status_code="OTS0101")
     response = await client.post("/response", data=form)  # follows the redirect
     assert response.status == 200

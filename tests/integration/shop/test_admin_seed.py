@@ -7,6 +7,7 @@ import asyncpg
 from payserv.seed import seed_demo_data
 from payserv.settings import Settings
 from tests.conftest import AppFactory, UserFactory
+from tests.integration.test_page_security import TOKEN, login_form
 
 
 async def test_demo_seed_is_idempotent(db: asyncpg.Connection, settings: Settings) -> None:
@@ -39,15 +40,17 @@ async def test_admin_login_and_read_only_tables(
     assert (await client.get("/admin", allow_redirects=False)).status == 303
     form = await client.get("/admin/")
     assert form.status == 200 and 'action="/admin/login"' in await form.text()
+    token = await login_form(client)
 
     refused = await client.post(
-        "/admin/login", data={"username": "clerk", "password": "password-clerk"}
+        "/admin/login",
+        data={"username": "clerk", "password": "password-clerk", "csrf_token": token},
     )
     assert refused.status == 400 and "payserv_admin" not in refused.cookies
 
     login = await client.post(
         "/admin/login",
-        data={"username": "boss", "password": "password-boss"},
+        data={"username": "boss", "password": "password-boss", "csrf_token": token},
         allow_redirects=False,
     )
     assert login.status == 303 and login.headers["Location"] == "/admin/"
@@ -62,6 +65,11 @@ async def test_admin_login_and_read_only_tables(
     assert "Coffee mug" in text and "Welcome 10%" in text and "Sales tax 8%" in text
     assert "<form" in text and text.count("<form") == 1  # only the logout form: read-only
 
-    await client.post("/admin/logout", allow_redirects=False)
+    logout_token = TOKEN.search(text)
+    assert logout_token is not None
+    logout = await client.post(
+        "/admin/logout", data={"csrf_token": logout_token.group(1)}, allow_redirects=False
+    )
+    assert logout.status == 303
     client.session.cookie_jar.clear()
     assert 'action="/admin/login"' in await (await client.get("/admin/")).text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from tests.integration.shop.conftest import Client, Factory
+from tests.integration.test_page_security import assert_page_headers, assert_scripts_carry_the_nonce
 
 Start = Callable[..., Awaitable[Client]]
 
@@ -36,3 +37,21 @@ async def test_missing_key_notice_and_error_pages(start_shop: Start, make_item: 
     missing = await client.get("/item/424242")
     assert missing.status == 404 and missing.content_type == "text/html"
     assert missing.status == 404 and (await client.get("/order/0")).status == 404
+
+
+async def test_stripe_pages_allow_exactly_stripe_and_nonce_their_scripts(
+    start_shop: Start, make_item: Factory, make_order: Factory
+) -> None:
+    client = await start_shop()
+    item = await make_item(client, "Mug", "12.50", "USD")
+    order = await make_order(client, [(item["id"], 1)])
+    paths = [f"/item/{item['id']}", f"/order/{order['id']}", f"/pay/item/{item['id']}"]
+    for path in paths:
+        response = await client.get(path)
+        csp = assert_scripts_carry_the_nonce(response, await response.text())
+        assert csp["script-src"][1:] == ["https://js.stripe.com"], path
+        assert csp["connect-src"] == ["'self'", "https://api.stripe.com"], path
+        assert csp["frame-src"] == ["'self'", "https://js.stripe.com", "https://hooks.stripe.com"]
+    result = await client.get("/success?session_id=cs_1")
+    assert "https://js.stripe.com" not in result.headers["Content-Security-Policy"]
+    assert_page_headers(result)
