@@ -117,12 +117,35 @@ def _kept_secret_key(data_dir: Path) -> str:
 CONSTRAINT_ERRORS: dict[str, Callable[[], PayservError]] = {}
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it wraps, as a traceback shows them.
+
+    Procrastinate wraps driver errors (``ConnectorException`` from asyncpg's), and a
+    rollback that fails on a dead connection hides the error that killed it.
+    """
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and seen not in chain:  # ``in`` guards against a cycle
+        chain.append(seen)
+        seen = seen.__cause__ or (None if seen.__suppress_context__ else seen.__context__)
+    return chain
+
+
+def is_connection_loss(exc: BaseException) -> bool:
+    """Whether ``exc`` means "the database is not there right now", however wrapped.
+
+    The one place that decides it: requests answer 503, workers wait and go on.
+    """
+    return any(isinstance(link, CONNECTION_ERRORS) for link in _chain(exc))
+
+
 def translate_error(exc: BaseException) -> PayservError | None:
-    """The domain error for a database exception, or None if it is a bug."""
-    if isinstance(exc, CONNECTION_ERRORS):
+    """The domain error for a database or queue exception, or None if it is a bug."""
+    if is_connection_loss(exc):
         return ServiceUnavailableError()
-    if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
-        factory = CONSTRAINT_ERRORS.get(getattr(exc, "constraint_name", None) or "")
-        if factory is not None:
-            return factory()
+    for link in _chain(exc):
+        if isinstance(link, asyncpg.IntegrityConstraintViolationError):
+            factory = CONSTRAINT_ERRORS.get(getattr(link, "constraint_name", None) or "")
+            if factory is not None:
+                return factory()
     return None

@@ -7,6 +7,8 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
+import asyncpg
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -17,7 +19,7 @@ from payserv.database import CONNECTION_ERRORS, connect
 from payserv.jobs import all_jobs
 from payserv.queue import JobDeps, JobSpec, defer
 from payserv.users import create_user
-from tests.conftest import base_settings
+from tests.conftest import AppFactory, UserFactory, base_settings
 from tests.helpers.db import start_server, stop_server
 from tests.helpers.jobs import RECORD, RUNS
 
@@ -131,3 +133,37 @@ async def test_job_that_ends_during_an_outage_is_recorded_after_it(
             except CONNECTION_ERRORS:
                 pass
             await asyncio.sleep(0.1)
+
+
+# The job's INSERT loses its connection, exactly at that moment: either the backend is
+# terminated (as pg_terminate_backend or a failover does; the rollback then fails too), or
+# the server reports the loss while the session can still roll back (as through a proxy),
+# so that the queue's own ConnectorException is what reaches the middleware.
+_CUTS = {
+    "terminated": "PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(10);",
+    "reported": "RAISE EXCEPTION 'terminating connection' USING ERRCODE = 'admin_shutdown';",
+}
+_CUT_THE_DEFER = """
+CREATE FUNCTION tests_cut_defer() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN {cut} RETURN NEW; END $$;
+CREATE TRIGGER tests_cut_defer BEFORE INSERT ON procrastinate_jobs
+    FOR EACH ROW WHEN (NEW.task_name = 'polling.check_payment_status')
+    EXECUTE FUNCTION tests_cut_defer();
+"""
+
+
+@pytest.mark.parametrize("cut", sorted(_CUTS))
+async def test_connection_lost_during_defer_is_503(
+    start_app: AppFactory, make_user: UserFactory, db: asyncpg.Connection, cut: str
+) -> None:
+    client = await start_app(run_worker=False)
+    _, headers = await make_user()
+    await db.execute(_CUT_THE_DEFER.format(cut=_CUTS[cut]))
+    response = await client.post("/api/payments/", json={"amount": "5.00"}, headers=headers)
+    assert response.status == 503, await response.text()
+    assert (await response.json())["error"]["code"] == "SERVICE_UNAVAILABLE"
+    # The payment rolled back with its job.
+    assert await db.fetchval("SELECT count(*) FROM user_payments") == 0
+    await db.execute("DROP TRIGGER tests_cut_defer ON procrastinate_jobs")
+    again = await client.post("/api/payments/", json={"amount": "5.00"}, headers=headers)
+    assert again.status == 201, await again.text()
