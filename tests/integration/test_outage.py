@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
@@ -24,7 +26,31 @@ from tests.helpers.db import start_server, stop_server
 from tests.helpers.jobs import RECORD, RUNS
 
 
+@pytest.fixture
+async def loop_errors() -> AsyncIterator[list[dict[str, Any]]]:
+    """What reaches the event loop's exception handler ("Task exception was never
+    retrieved" and the like): an error nobody awaited is an error nobody handled.
+
+    Requested first, so it is checked after the app has stopped.
+    """
+    loop = asyncio.get_running_loop()
+    errors: list[dict[str, Any]] = []
+
+    def record(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        errors.append(context)
+        loop.default_exception_handler(context)
+
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(record)
+    yield errors
+    gc.collect()  # a task's unretrieved exception is reported when the task is freed
+    await asyncio.sleep(0)
+    loop.set_exception_handler(previous)
+    assert [context.get("message") for context in errors] == []
+
+
 async def test_restart_gives_503_then_recovers_and_notify_resumes(
+    loop_errors: list[dict[str, Any]],
     own_server: Any,
     aiohttp_client: Any,
 ) -> None:
@@ -104,7 +130,7 @@ OUTAGE_JOB = JobSpec(name="tests.stop_database", function=_stop_database_then_re
 
 
 async def test_job_that_ends_during_an_outage_is_recorded_after_it(
-    own_server: Any, aiohttp_client: Any
+    loop_errors: list[dict[str, Any]], own_server: Any, aiohttp_client: Any
 ) -> None:
     dsn = own_server.get_uri()
     conn = await connect(dsn)
@@ -154,7 +180,11 @@ CREATE TRIGGER tests_cut_defer BEFORE INSERT ON procrastinate_jobs
 
 @pytest.mark.parametrize("cut", sorted(_CUTS))
 async def test_connection_lost_during_defer_is_503(
-    start_app: AppFactory, make_user: UserFactory, db: asyncpg.Connection, cut: str
+    loop_errors: list[dict[str, Any]],
+    start_app: AppFactory,
+    make_user: UserFactory,
+    db: asyncpg.Connection,
+    cut: str,
 ) -> None:
     client = await start_app(run_worker=False)
     _, headers = await make_user()
