@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import secrets
+import tempfile
 import warnings
 from collections.abc import Callable
 from dataclasses import replace
@@ -98,18 +100,43 @@ def resolve_database(settings: Settings) -> tuple[Settings, str]:
         return settings, settings.database_url
     dsn = start_embedded(settings.data_dir)
     if not settings.secret_key:
-        settings = replace(settings, secret_key=_kept_secret_key(settings.data_dir))
+        settings = replace(settings, secret_key=kept_secret_key(settings.data_dir))
     return settings, dsn
 
 
-def _kept_secret_key(data_dir: Path) -> str:
-    """A signing key generated once and kept in the data dir (DESIGN §3)."""
+def kept_secret_key(data_dir: Path) -> str:
+    """A signing key generated once and kept in the data dir (DESIGN §3).
+
+    Processes may start on a fresh dir together: each writes a complete key to a temp file
+    and links it into place, which fails if one is there already, so the first link wins,
+    every process reads that one key, and no reader can see a half-written file.
+    """
     path = data_dir / "secret_key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        _link_new_key(path)
+    key = path.read_text().strip()
+    if not key:
+        raise SettingsError(f"{path} is empty: delete it (or set SECRET_KEY) and start again")
+    return key
+
+
+def _link_new_key(path: Path) -> None:
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # mode 0600
+    try:
         with os.fdopen(fd, "w") as file:
             file.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+            file.flush()
+            os.fsync(file.fileno())  # the key is on disk before its name is
+        with contextlib.suppress(FileExistsError):  # another process linked its key first
+            os.link(temp, path)
+    finally:
+        os.unlink(temp)
+    # Secrets get sealed with this key: its name must survive a crash too.
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 # Unique/foreign-key constraints whose violation is a client error, by constraint name.
