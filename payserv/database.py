@@ -6,18 +6,20 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import secrets
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import structlog
 
-from payserv.errors import PayservError, ServiceUnavailableError, SettingsError
+from payserv.errors import PayservError, ServiceUnavailableError, SettingsError, StartupError
 from payserv.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -75,6 +77,35 @@ async def create_pool(dsn: str, size: int) -> asyncpg.Pool:
     return pool
 
 
+_QUERY_PASSWORD = re.compile(r"(password=)[^&]*")
+
+
+@contextlib.contextmanager
+def reaching_database(settings: Settings) -> Iterator[None]:
+    """At start-up, a database that cannot be reached is one line naming where it was sought."""
+    try:
+        yield
+    except asyncpg.ClientConfigurationError as exc:  # before CONNECTION_ERRORS: a subclass
+        raise StartupError(f"{_database_source(settings)} is not usable: {exc}") from None
+    except (*CONNECTION_ERRORS, asyncpg.PostgresError) as exc:
+        reason = str(exc) or type(exc).__name__  # a timeout has no message
+        raise StartupError(
+            f"cannot connect to the database at {_database_source(settings)}: {reason}"
+        ) from None
+
+
+def _database_source(settings: Settings) -> str:
+    if settings.database_url is None:
+        return f"the embedded Postgres in PAYSERV_DATA_DIR ({settings.data_dir})"
+    # The URL may carry a password, which no output may show.
+    url = settings.database_url
+    userinfo, _, _host = urlsplit(url).netloc.rpartition("@")
+    if ":" in userinfo:
+        url = url.replace(userinfo, userinfo.split(":", 1)[0] + ":***", 1)
+    url = _QUERY_PASSWORD.sub(r"\1***", url)
+    return f"DATABASE_URL ({url})"
+
+
 def start_embedded(data_dir: Path) -> str:
     """Start (or attach to) the embedded Postgres under ``data_dir``; return its DSN.
 
@@ -98,7 +129,10 @@ def resolve_database(settings: Settings) -> tuple[Settings, str]:
         if not settings.secret_key:
             raise SettingsError("SECRET_KEY must be set when DATABASE_URL is set")
         return settings, settings.database_url
-    dsn = start_embedded(settings.data_dir)
+    try:
+        dsn = start_embedded(settings.data_dir)
+    except Exception as exc:  # whatever stops it (a bad dir, a failed initdb) is one line
+        raise StartupError(f"cannot start {_database_source(settings)}: {exc}") from None
     if not settings.secret_key:
         settings = replace(settings, secret_key=kept_secret_key(settings.data_dir))
     return settings, dsn
