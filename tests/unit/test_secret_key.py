@@ -9,7 +9,10 @@ from multiprocessing.synchronize import Barrier
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from payserv.database import kept_secret_key
+from payserv.errors import SettingsError
 
 ROUNDS = 40  # a fresh directory each round: the race is at creation
 
@@ -80,3 +83,10 @@ def test_processes_starting_together_on_a_fresh_dir_share_one_key(tmp_path: Path
 def test_the_key_is_kept_between_runs(tmp_path: Path) -> None:
     first = kept_secret_key(tmp_path)
     assert kept_secret_key(tmp_path) == first
+
+
+def test_an_empty_key_file_is_a_clear_error(tmp_path: Path) -> None:
+    # What a process that crashed mid-write left behind before keys were linked in whole.
+    (tmp_path / "secret_key").write_text("")
+    with pytest.raises(SettingsError, match="secret_key is empty"):
+        kept_secret_key(tmp_path)
