@@ -37,7 +37,8 @@ async def loop_errors() -> AsyncIterator[list[dict[str, Any]]]:
     errors: list[dict[str, Any]] = []
 
     def record(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        errors.append(context)
+        if not _asyncpg_expired_close(context):
+            errors.append(context)
         loop.default_exception_handler(context)
 
     previous = loop.get_exception_handler()
@@ -46,7 +47,18 @@ async def loop_errors() -> AsyncIterator[list[dict[str, Any]]]:
     gc.collect()  # a task's unretrieved exception is reported when the task is freed
     await asyncio.sleep(0)
     loop.set_exception_handler(previous)
-    assert [context.get("message") for context in errors] == []
+    assert [f"{c.get('message')}: {c.get('exception')!r}" for c in errors] == []
+
+
+def _asyncpg_expired_close(context: dict[str, Any]) -> bool:
+    """asyncpg's own fire-and-forget close of a connection the pool had expired (its
+    PoolConnectionHolder.acquire after expire_connections, which the connector calls after
+    a restart): that socket is already dead, nothing of payserv's was lost."""
+    task = context.get("future")
+    coro = task.get_coro() if isinstance(task, asyncio.Task) else None
+    return getattr(coro, "__qualname__", "") == "Connection.close" and isinstance(
+        context.get("exception"), OSError
+    )
 
 
 async def test_restart_gives_503_then_recovers_and_notify_resumes(
