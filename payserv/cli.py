@@ -18,8 +18,8 @@ from aiohttp import web
 
 from payserv.app import create_app
 from payserv.bootstrap import prepare_database
-from payserv.database import connect, resolve_database
-from payserv.errors import PayservError, SettingsError
+from payserv.database import connect, reaching_database, resolve_database
+from payserv.errors import PayservError, SettingsError, StartupError
 from payserv.gateway_merchants import create_merchant
 from payserv.logs import configure_logging
 from payserv.settings import Settings, load_settings
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "psql":
             return _psql(dsn)
         return _run_async(_COMMANDS[command](settings, dsn, args))
-    except (PayservError, SettingsError) as exc:
+    except (PayservError, StartupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
@@ -85,8 +85,11 @@ def _run_async(coro: Awaitable[int]) -> int:
         return asyncio.run(coro)  # type: ignore[arg-type]
 
 
-async def _with_connection(dsn: str, work: Callable[[asyncpg.Connection], Awaitable[int]]) -> int:
-    conn = await connect(dsn)
+async def _with_connection(
+    settings: Settings, dsn: str, work: Callable[[asyncpg.Connection], Awaitable[int]]
+) -> int:
+    with reaching_database(settings):
+        conn = await connect(dsn)
     try:
         return await work(conn)
     finally:
@@ -94,7 +97,7 @@ async def _with_connection(dsn: str, work: Callable[[asyncpg.Connection], Awaita
 
 
 async def _migrate(settings: Settings, dsn: str, _args: argparse.Namespace) -> int:
-    applied = await _with_connection(dsn, lambda conn: prepare_database(conn, settings))
+    applied = await _with_connection(settings, dsn, lambda conn: prepare_database(conn, settings))
     print("schema applied" if applied else "schema already up to date")
     return 0
 
@@ -117,7 +120,7 @@ async def _createuser(settings: Settings, dsn: str, args: argparse.Namespace) ->
         )
         return 0
 
-    return await _with_connection(dsn, work)
+    return await _with_connection(settings, dsn, work)
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -138,7 +141,7 @@ async def _seed(settings: Settings, dsn: str, _args: argparse.Namespace) -> int:
             print(line)
         return 0
 
-    return await _with_connection(dsn, work)
+    return await _with_connection(settings, dsn, work)
 
 
 async def _createmerchant(settings: Settings, dsn: str, args: argparse.Namespace) -> int:
@@ -155,11 +158,11 @@ async def _createmerchant(settings: Settings, dsn: str, args: argparse.Namespace
         print(json.dumps(credentials.to_json()))
         return 0
 
-    return await _with_connection(dsn, work)
+    return await _with_connection(settings, dsn, work)
 
 
 async def _serve(settings: Settings, dsn: str, args: argparse.Namespace) -> int:
-    await _with_connection(dsn, lambda conn: prepare_database(conn, settings))
+    await _with_connection(settings, dsn, lambda conn: prepare_database(conn, settings))
     command = args.command or "serve"
     app = create_app(
         settings, dsn, run_worker=command in ("serve", "worker"), serve_http=command != "worker"
@@ -173,9 +176,14 @@ async def run_until_signal(
 ) -> None:
     """Start ``app`` (and its HTTP site if ``listen``) and run it until SIGTERM/SIGINT."""
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=settings.shutdown_timeout)
-    await runner.setup()
-    if listen:
-        await web.TCPSite(runner, settings.host, settings.port).start()
+    try:
+        with reaching_database(settings):
+            await runner.setup()
+        if listen:
+            await _listen(runner, settings)
+    except StartupError:
+        await runner.cleanup()  # a worker that started stops, the pool closes
+        raise
     log.info(
         "payserv_started",
         command=command,
@@ -188,6 +196,16 @@ async def run_until_signal(
     # Stops accepting, lets in-flight requests finish, then closes the worker and pool.
     await runner.cleanup()
     log.info("payserv_stopped")
+
+
+async def _listen(runner: web.AppRunner, settings: Settings) -> None:
+    try:
+        await web.TCPSite(runner, settings.host, settings.port).start()
+    except OSError as exc:  # in use, a privileged port, a HOST that is not this machine's
+        reason = exc.strerror or str(exc)
+        raise StartupError(
+            f"cannot listen on {settings.host}:{settings.port} (set HOST or PORT): {reason}"
+        ) from None
 
 
 async def _wait_for_signal() -> None:

@@ -140,7 +140,17 @@ class AsyncpgConnector(BaseAsyncConnector):
         try:
             yield connection
         finally:
+            await self._release(connection)
+
+    async def _release(self, connection: asyncpg.Connection) -> None:
+        assert self._pool is not None
+        try:
             await self._pool.release(connection)
+        except CONNECTION_ERRORS as exc:
+            # The reset on release failed because the server went away; asyncpg has
+            # terminated the connection. What the caller must see is how its own query
+            # went (a lost job end is retried on ConnectorException only), not this.
+            log.warning("connection_release_failed", error=str(exc))
 
     async def _on_pooled(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         """Run ``work`` on a pooled connection, once more on a fresh one if it was stale.

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import re
 import secrets
+import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import structlog
 
-from payserv.errors import PayservError, ServiceUnavailableError, SettingsError
+from payserv.errors import PayservError, ServiceUnavailableError, SettingsError, StartupError
 from payserv.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -73,6 +77,35 @@ async def create_pool(dsn: str, size: int) -> asyncpg.Pool:
     return pool
 
 
+_QUERY_PASSWORD = re.compile(r"(password=)[^&]*")
+
+
+@contextlib.contextmanager
+def reaching_database(settings: Settings) -> Iterator[None]:
+    """At start-up, a database that cannot be reached is one line naming where it was sought."""
+    try:
+        yield
+    except asyncpg.ClientConfigurationError as exc:  # before CONNECTION_ERRORS: a subclass
+        raise StartupError(f"{_database_source(settings)} is not usable: {exc}") from None
+    except (*CONNECTION_ERRORS, asyncpg.PostgresError) as exc:
+        reason = str(exc) or type(exc).__name__  # a timeout has no message
+        raise StartupError(
+            f"cannot connect to the database at {_database_source(settings)}: {reason}"
+        ) from None
+
+
+def _database_source(settings: Settings) -> str:
+    if settings.database_url is None:
+        return f"the embedded Postgres in PAYSERV_DATA_DIR ({settings.data_dir})"
+    # The URL may carry a password, which no output may show.
+    url = settings.database_url
+    userinfo, _, _host = urlsplit(url).netloc.rpartition("@")
+    if ":" in userinfo:
+        url = url.replace(userinfo, userinfo.split(":", 1)[0] + ":***", 1)
+    url = _QUERY_PASSWORD.sub(r"\1***", url)
+    return f"DATABASE_URL ({url})"
+
+
 def start_embedded(data_dir: Path) -> str:
     """Start (or attach to) the embedded Postgres under ``data_dir``; return its DSN.
 
@@ -96,20 +129,48 @@ def resolve_database(settings: Settings) -> tuple[Settings, str]:
         if not settings.secret_key:
             raise SettingsError("SECRET_KEY must be set when DATABASE_URL is set")
         return settings, settings.database_url
-    dsn = start_embedded(settings.data_dir)
+    try:
+        dsn = start_embedded(settings.data_dir)
+    except Exception as exc:  # whatever stops it (a bad dir, a failed initdb) is one line
+        raise StartupError(f"cannot start {_database_source(settings)}: {exc}") from None
     if not settings.secret_key:
-        settings = replace(settings, secret_key=_kept_secret_key(settings.data_dir))
+        settings = replace(settings, secret_key=kept_secret_key(settings.data_dir))
     return settings, dsn
 
 
-def _kept_secret_key(data_dir: Path) -> str:
-    """A signing key generated once and kept in the data dir (DESIGN §3)."""
+def kept_secret_key(data_dir: Path) -> str:
+    """A signing key generated once and kept in the data dir (DESIGN §3).
+
+    Processes may start on a fresh dir together: each writes a complete key to a temp file
+    and links it into place, which fails if one is there already, so the first link wins,
+    every process reads that one key, and no reader can see a half-written file.
+    """
     path = data_dir / "secret_key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        _link_new_key(path)
+    key = path.read_text().strip()
+    if not key:
+        raise SettingsError(f"{path} is empty: delete it (or set SECRET_KEY) and start again")
+    return key
+
+
+def _link_new_key(path: Path) -> None:
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # mode 0600
+    try:
         with os.fdopen(fd, "w") as file:
             file.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+            file.flush()
+            os.fsync(file.fileno())  # the key is on disk before its name is
+        with contextlib.suppress(FileExistsError):  # another process linked its key first
+            os.link(temp, path)
+    finally:
+        os.unlink(temp)
+    # Secrets get sealed with this key: its name must survive a crash too.
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 # Unique/foreign-key constraints whose violation is a client error, by constraint name.
@@ -117,12 +178,35 @@ def _kept_secret_key(data_dir: Path) -> str:
 CONSTRAINT_ERRORS: dict[str, Callable[[], PayservError]] = {}
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it wraps, as a traceback shows them.
+
+    Procrastinate wraps driver errors (``ConnectorException`` from asyncpg's), and a
+    rollback that fails on a dead connection hides the error that killed it.
+    """
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and seen not in chain:  # ``in`` guards against a cycle
+        chain.append(seen)
+        seen = seen.__cause__ or (None if seen.__suppress_context__ else seen.__context__)
+    return chain
+
+
+def is_connection_loss(exc: BaseException) -> bool:
+    """Whether ``exc`` means "the database is not there right now", however wrapped.
+
+    The one place that decides it: requests answer 503, workers wait and go on.
+    """
+    return any(isinstance(link, CONNECTION_ERRORS) for link in _chain(exc))
+
+
 def translate_error(exc: BaseException) -> PayservError | None:
-    """The domain error for a database exception, or None if it is a bug."""
-    if isinstance(exc, CONNECTION_ERRORS):
+    """The domain error for a database or queue exception, or None if it is a bug."""
+    if is_connection_loss(exc):
         return ServiceUnavailableError()
-    if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
-        factory = CONSTRAINT_ERRORS.get(getattr(exc, "constraint_name", None) or "")
-        if factory is not None:
-            return factory()
+    for link in _chain(exc):
+        if isinstance(link, asyncpg.IntegrityConstraintViolationError):
+            factory = CONSTRAINT_ERRORS.get(getattr(link, "constraint_name", None) or "")
+            if factory is not None:
+                return factory()
     return None

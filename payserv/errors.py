@@ -123,7 +123,11 @@ class ServerError(PayservError):
     """Internal server error."""
 
 
-class SettingsError(Exception):
+class StartupError(Exception):
+    """A process cannot start; the message is one line that names the cause."""
+
+
+class SettingsError(StartupError):
     """A configuration variable has a bad value (raised at start-up, not over HTTP)."""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -72,10 +73,55 @@ def test_missing_secret_key_with_database_url_is_a_clear_error(
     assert "SECRET_KEY" in result.stderr
 
 
+def _one_clear_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The failure's one line: logs are JSON lines (LOG_FORMAT=json), it is the only other."""
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output, output
+    logs = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert [log for log in logs if "exception" in log] == []
+    lines = [line for line in result.stderr.splitlines() if line and not line.startswith("{")]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
 def test_bad_setting_names_the_variable(repo_root: Path) -> None:
     result = run_cli(repo_root, "migrate", env={"PORT": "eighty"})
     assert result.returncode == 2
-    assert "PORT" in result.stderr
+    assert "PORT" in _one_clear_line(result)
+
+
+@pytest.mark.parametrize("command", ["serve", "web", "worker", "migrate"])
+def test_unreachable_database_names_database_url(repo_root: Path, command: str) -> None:
+    url = f"postgresql://payserv:hunter2-pass@127.0.0.1:{free_port()}/payserv"
+    result = run_cli(repo_root, command, env={"DATABASE_URL": url, "SECRET_KEY": "k" * 32})
+    line = _one_clear_line(result)
+    assert "DATABASE_URL" in line and "127.0.0.1" in line and "refused" in line
+    assert "hunter2-pass" not in result.stdout + result.stderr
+
+
+def test_database_url_that_is_no_postgres_url_names_it(repo_root: Path) -> None:
+    url = "mysql://payserv@127.0.0.1/payserv"
+    result = run_cli(repo_root, "web", env={"DATABASE_URL": url, "SECRET_KEY": "k" * 32})
+    assert "DATABASE_URL" in _one_clear_line(result)
+
+
+def test_unusable_data_dir_names_payserv_data_dir(repo_root: Path, tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")
+    env = {"PAYSERV_DATA_DIR": str(not_a_dir), "DATABASE_URL": "", "SECRET_KEY": ""}
+    assert "PAYSERV_DATA_DIR" in _one_clear_line(run_cli(repo_root, "migrate", env=env))
+
+
+@pytest.mark.parametrize("command", ["serve", "web"])
+def test_port_in_use_is_one_line_and_stops_cleanly(repo_root: Path, dsn: str, command: str) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        env = {**external_env(dsn), "HOST": "127.0.0.1", "PORT": str(port)}
+        result = run_cli(repo_root, command, env=env)
+    line = _one_clear_line(result)
+    assert f"127.0.0.1:{port}" in line and "in use" in line and "PORT" in line
+    assert "payserv_started" not in result.stderr
 
 
 def test_createuser_from_stdin_then_duplicate_fails(repo_root: Path, dsn: str) -> None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
+import asyncpg
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -17,12 +21,48 @@ from payserv.database import CONNECTION_ERRORS, connect
 from payserv.jobs import all_jobs
 from payserv.queue import JobDeps, JobSpec, defer
 from payserv.users import create_user
-from tests.conftest import base_settings
+from tests.conftest import AppFactory, UserFactory, base_settings
 from tests.helpers.db import start_server, stop_server
 from tests.helpers.jobs import RECORD, RUNS
 
 
+@pytest.fixture
+async def loop_errors() -> AsyncIterator[list[dict[str, Any]]]:
+    """What reaches the event loop's exception handler ("Task exception was never
+    retrieved" and the like): an error nobody awaited is an error nobody handled.
+
+    Requested first, so it is checked after the app has stopped.
+    """
+    loop = asyncio.get_running_loop()
+    errors: list[dict[str, Any]] = []
+
+    def record(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if not _asyncpg_expired_close(context):
+            errors.append(context)
+        loop.default_exception_handler(context)
+
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(record)
+    yield errors
+    gc.collect()  # a task's unretrieved exception is reported when the task is freed
+    await asyncio.sleep(0)
+    loop.set_exception_handler(previous)
+    assert [f"{c.get('message')}: {c.get('exception')!r}" for c in errors] == []
+
+
+def _asyncpg_expired_close(context: dict[str, Any]) -> bool:
+    """asyncpg's own fire-and-forget close of a connection the pool had expired (its
+    PoolConnectionHolder.acquire after expire_connections, which the connector calls after
+    a restart): that socket is already dead, nothing of payserv's was lost."""
+    task = context.get("future")
+    coro = task.get_coro() if isinstance(task, asyncio.Task) else None
+    return getattr(coro, "__qualname__", "") == "Connection.close" and isinstance(
+        context.get("exception"), OSError
+    )
+
+
 async def test_restart_gives_503_then_recovers_and_notify_resumes(
+    loop_errors: list[dict[str, Any]],
     own_server: Any,
     aiohttp_client: Any,
 ) -> None:
@@ -102,7 +142,7 @@ OUTAGE_JOB = JobSpec(name="tests.stop_database", function=_stop_database_then_re
 
 
 async def test_job_that_ends_during_an_outage_is_recorded_after_it(
-    own_server: Any, aiohttp_client: Any
+    loop_errors: list[dict[str, Any]], own_server: Any, aiohttp_client: Any
 ) -> None:
     dsn = own_server.get_uri()
     conn = await connect(dsn)
@@ -131,3 +171,41 @@ async def test_job_that_ends_during_an_outage_is_recorded_after_it(
             except CONNECTION_ERRORS:
                 pass
             await asyncio.sleep(0.1)
+
+
+# The job's INSERT loses its connection, exactly at that moment: either the backend is
+# terminated (as pg_terminate_backend or a failover does; the rollback then fails too), or
+# the server reports the loss while the session can still roll back (as through a proxy),
+# so that the queue's own ConnectorException is what reaches the middleware.
+_CUTS = {
+    "terminated": "PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(10);",
+    "reported": "RAISE EXCEPTION 'terminating connection' USING ERRCODE = 'admin_shutdown';",
+}
+_CUT_THE_DEFER = """
+CREATE FUNCTION tests_cut_defer() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN {cut} RETURN NEW; END $$;
+CREATE TRIGGER tests_cut_defer BEFORE INSERT ON procrastinate_jobs
+    FOR EACH ROW WHEN (NEW.task_name = 'polling.check_payment_status')
+    EXECUTE FUNCTION tests_cut_defer();
+"""
+
+
+@pytest.mark.parametrize("cut", sorted(_CUTS))
+async def test_connection_lost_during_defer_is_503(
+    loop_errors: list[dict[str, Any]],
+    start_app: AppFactory,
+    make_user: UserFactory,
+    db: asyncpg.Connection,
+    cut: str,
+) -> None:
+    client = await start_app(run_worker=False)
+    _, headers = await make_user()
+    await db.execute(_CUT_THE_DEFER.format(cut=_CUTS[cut]))
+    response = await client.post("/api/payments/", json={"amount": "5.00"}, headers=headers)
+    assert response.status == 503, await response.text()
+    assert (await response.json())["error"]["code"] == "SERVICE_UNAVAILABLE"
+    # The payment rolled back with its job.
+    assert await db.fetchval("SELECT count(*) FROM user_payments") == 0
+    await db.execute("DROP TRIGGER tests_cut_defer ON procrastinate_jobs")
+    again = await client.post("/api/payments/", json={"amount": "5.00"}, headers=headers)
+    assert again.status == 201, await again.text()

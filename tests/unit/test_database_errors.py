@@ -1,0 +1,45 @@
+"""Which exceptions are a database outage: decided in one place, however wrapped."""
+
+from __future__ import annotations
+
+import asyncpg
+from procrastinate import exceptions
+
+from payserv.database import is_connection_loss, translate_error
+from payserv.errors import ServiceUnavailableError
+
+
+def _wrapped(cause: BaseException) -> BaseException:
+    try:
+        raise exceptions.ConnectorException(str(cause)) from cause
+    except exceptions.ConnectorException as exc:
+        return exc
+
+
+def test_a_queue_error_caused_by_a_lost_connection_is_an_outage() -> None:
+    lost = _wrapped(asyncpg.ConnectionDoesNotExistError("connection was closed"))
+    assert is_connection_loss(lost)
+    assert isinstance(translate_error(lost), ServiceUnavailableError)
+
+
+def test_an_error_raised_while_handling_an_outage_is_one_too() -> None:
+    try:
+        try:
+            raise ConnectionResetError("reset by peer")
+        except ConnectionResetError:
+            raise RuntimeError("rollback failed")  # noqa: B904 (the implicit context is the point)
+    except RuntimeError as exc:
+        assert is_connection_loss(exc)
+
+
+def test_other_errors_and_hidden_causes_are_not() -> None:
+    assert not is_connection_loss(_wrapped(asyncpg.UndefinedTableError("no table")))
+    assert translate_error(_wrapped(ValueError("bug"))) is None
+    hidden = RuntimeError("explicitly unrelated")
+    hidden.__context__ = OSError("earlier")
+    hidden.__suppress_context__ = True
+    assert not is_connection_loss(hidden)
+    looped = RuntimeError("a")
+    looped.__context__ = RuntimeError("b")
+    looped.__context__.__context__ = looped
+    assert not is_connection_loss(looped)
