@@ -25,6 +25,10 @@ class PayservError(Exception):
             error["field"] = self.field
         return {"error": error}
 
+    def headers(self) -> dict[str, str]:
+        """Extra response headers this error calls for (none by default)."""
+        return {}
+
 
 class AuthenticationError(PayservError):
     """Missing or invalid credentials."""
@@ -147,3 +151,6 @@ class TooManyRequestsError(PayservError):
     def __init__(self, description: str | None = None, *, retry_after: int) -> None:
         super().__init__(description)
         self.retry_after = retry_after  # seconds, for the Retry-After header
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -134,8 +134,10 @@ def _error_response(request: web.Request, error: PayservError) -> web.StreamResp
         response = aiohttp_jinja2.render_template(
             "error.html", request, {"error": error}, status=error.status
         )
-        return response
-    return json_response(error.to_body(), status=error.status)
+    else:
+        response = json_response(error.to_body(), status=error.status)
+    response.headers.update(error.headers())
+    return response
 
 
 def _is_page(request: web.Request) -> bool:

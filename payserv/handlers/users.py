@@ -6,7 +6,7 @@ from aiohttp import web
 
 from payserv.auth import require_user
 from payserv.context import POOL, SETTINGS
-from payserv.errors import BadRequestError, TooManyRequestsError
+from payserv.errors import BadRequestError
 from payserv.login_throttle import login
 from payserv.users import issue_token
 from payserv.web import json_response, read_json_object, require_str
@@ -17,13 +17,9 @@ async def issue_user_token(request: web.Request) -> web.Response:
     body = await read_json_object(request)
     username = require_str(body, "username", max_length=150)
     password = require_str(body, "password", max_length=1024)
-    try:
-        async with request.app[POOL].acquire() as conn:
-            user = await login(conn, username, password)
-    except TooManyRequestsError as exc:
-        return json_response(
-            exc.to_body(), status=exc.status, headers={"Retry-After": str(exc.retry_after)}
-        )
+    # Too many failures raise TooManyRequestsError: a 429 with Retry-After.
+    async with request.app[POOL].acquire() as conn:
+        user = await login(conn, username, password)
     if user is None:
         raise BadRequestError("unable to log in with the provided credentials")
     settings = request.app[SETTINGS]
