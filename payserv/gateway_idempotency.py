@@ -21,6 +21,7 @@ from aiohttp import web
 from payserv.context import POOL
 from payserv.errors import BadRequestError, IdempotencyKeyMismatchError, ServiceUnavailableError
 from payserv.queries import query
+from payserv.web import is_utf8
 
 log = structlog.get_logger(__name__)
 
@@ -43,6 +44,8 @@ def idempotency_key(request: web.Request) -> str | None:
         raise BadRequestError(
             f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters long", field=HEADER
         )
+    if not is_utf8(key):
+        raise BadRequestError(f"{HEADER} must be UTF-8 text", field=HEADER)
     return key
 
 

@@ -21,6 +21,7 @@ from payserv.outbound import url_refusal, valid_host
 from payserv.queries import query
 from payserv.secretbox import open_sealed, seal
 from payserv.settings import Settings
+from payserv.web import is_utf8
 from payserv.webhook_signing import generate_webhook_secret
 
 TEST_MERCHANT_ID = uuid.UUID("550e8400-e29b-41d4-a716-446655440000")
@@ -144,6 +145,9 @@ async def require_merchant(request: web.Request) -> Merchant:
     api_secret = request.headers.get("X-Api-Secret", "")
     if not api_key or not api_secret:
         raise AuthenticationError("X-Api-Key and X-Api-Secret headers are required")
+    if not (is_utf8(api_key) and is_utf8(api_secret)):
+        # Bytes that are not UTF-8 name no merchant, and could be neither hashed nor queried.
+        raise AuthenticationError("Invalid API credentials")
     async with request.app[POOL].acquire() as conn:
         row = await conn.fetchrow(query("gateway_merchant_by_api_key"), api_key)
     given = hash_api_secret(api_secret)

@@ -33,46 +33,63 @@ ZERO_DECIMAL_CURRENCIES = frozenset(
 )
 
 
-def _to_decimal(value: object, field: str) -> Decimal:
-    """The exact Decimal for a JSON number or a decimal string; no range checks yet."""
+def to_decimal(value: object, field: str) -> Decimal:
+    """The exact, finite Decimal of a JSON number or a plain decimal string; a 400 otherwise.
+
+    The one parser of client decimals (amounts, prices, percentages); no range checks yet.
+    """
     invalid = BadRequestError(f"{field} must be a number or a decimal string", field=field)
     # bool is an int subclass: JSON true must not become an amount of 1.
     if isinstance(value, bool):
         raise invalid
     if isinstance(value, int):
         # Decimal(int) is exact at any size; str() of a huge int raises ValueError instead.
-        return Decimal(value)
-    if isinstance(value, float):
-        # repr() is the shortest round-tripping form (12.5 -> "12.5"), so no binary noise;
-        # inf/nan become Decimal Infinity/NaN and are rejected as not finite by the caller.
-        return Decimal(repr(value))
+        number = Decimal(value)
+    elif isinstance(value, float):
+        # repr() is the shortest round-tripping form (12.5 -> "12.5"), so no binary noise.
+        number = Decimal(repr(value))
     # Decimal() alone also accepts "1_000" and non-ASCII digits ("١٢"): not decimal strings.
-    if not isinstance(value, str) or not value.isascii() or "_" in value:
+    elif not isinstance(value, str) or not value.isascii() or "_" in value:
         raise invalid
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        raise invalid from None
+    else:
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            raise invalid from None
+    if not number.is_finite():
+        raise BadRequestError(f"{field} must be a finite number", field=field)
+    return number
+
+
+def check_places(number: Decimal, field: str, max_places: int) -> Decimal:
+    """``number`` if it has at most ``max_places`` decimals; a 400 otherwise, never rounded.
+
+    Bound ``number`` first: quantize() of a value with more digits than the context holds
+    (``1e400``) raises InvalidOperation.
+    """
+    step = Decimal(1).scaleb(-max_places)
+    # Compare with the truncated value rather than normalize(): normalize() rounds to the
+    # 28-digit context and would let "0.1000000000000000000000000000001" through as 0.1.
+    truncated = number.quantize(step, rounding=ROUND_DOWN)
+    if truncated != number:
+        raise BadRequestError(f"{field} must have at most {max_places} decimals", field=field)
+    # The same value either way; "0.10" followed by 20,000 zeros would reach Postgres with a
+    # scale numeric cannot hold, so it goes as 0.10, while "12.1" stays as written.
+    shorter = len(truncated.as_tuple().digits) < len(number.as_tuple().digits)
+    return truncated if shorter else number
 
 
 def parse_decimal_amount(value: object, *, field: str, max_places: int = 2) -> Decimal:
     """A finite amount in (0, 10^12] with at most ``max_places`` decimals (number or string).
 
-    Raises :class:`BadRequestError` naming ``field``; the value is returned unrounded.
+    Raises :class:`BadRequestError` naming ``field``; the value is never rounded.
     """
-    amount = _to_decimal(value, field)
-    if not amount.is_finite():
-        raise BadRequestError(f"{field} must be a finite number", field=field)
+    amount = to_decimal(value, field)
     if amount <= 0:
         raise BadRequestError(f"{field} must be greater than 0", field=field)
     if amount > MAX_AMOUNT:
         raise BadRequestError(f"{field} must be at most {MAX_AMOUNT}", field=field)
-    # Compare with the truncated value rather than normalize(): normalize() rounds to the
-    # 28-digit context and would let "0.1000000000000000000000000000001" through as 0.1.
-    step = Decimal(1).scaleb(-max_places)
-    if amount.quantize(step, rounding=ROUND_DOWN) != amount:
-        raise BadRequestError(f"{field} must have at most {max_places} decimals", field=field)
-    return amount
+    return check_places(amount, field, max_places)
 
 
 def currency_exponent(currency: str) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from payserv import money
@@ -20,7 +20,10 @@ if TYPE_CHECKING:
     from payserv.shop_orders import Order
 
 MAX_MINOR_UNITS = 10**12
-_MAX_PERCENT_INPUT = Decimal(10) ** 6
+# Decimals the columns hold: shop_discounts.percent_off numeric(5, 2), shop_taxes.percentage
+# numeric(7, 4). More would be rounded by Postgres (99.999 % off becoming a free order).
+PERCENT_OFF_PLACES = 2
+TAX_PERCENTAGE_PLACES = 4
 
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
@@ -50,33 +53,19 @@ def parse_money(body: Mapping[str, Any], field: str, currency: str) -> Decimal:
     return quantize(amount, currency)
 
 
-def _decimal(body: Mapping[str, Any], field: str) -> Decimal:
+def parse_percentage(
+    body: Mapping[str, Any], field: str, *, allow_zero: bool, max_places: int
+) -> Decimal:
+    """A percentage in [0 or above 0, 100] with at most ``max_places`` decimals, never rounded."""
     value = body.get(field)
     if value is None:
         raise BadRequestError(f"{field} is required", field=field)
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise BadRequestError(f"{field} must be a number or a decimal string", field=field)
-    try:
-        number = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
-    except InvalidOperation:
-        raise BadRequestError(
-            f"{field} must be a number or a decimal string", field=field
-        ) from None
-    if not number.is_finite() or abs(number) >= _MAX_PERCENT_INPUT:
-        raise BadRequestError(f"{field} must be a finite number", field=field)
-    return number
-
-
-def parse_percentage(body: Mapping[str, Any], field: str, *, allow_zero: bool) -> Decimal:
-    """A percentage in (0 or above, 100] with at most 4 decimals."""
-    number = _decimal(body, field)
+    number = money.to_decimal(value, field)
     low_ok = number >= 0 if allow_zero else number > 0
     if not low_ok or number > 100:
         bound = "from 0" if allow_zero else "greater than 0 and at most"
         raise BadRequestError(f"{field} must be {bound} to 100", field=field)
-    if number != number.quantize(Decimal("0.0001")):
-        raise BadRequestError(f"{field} must have at most 4 decimal places", field=field)
-    return number
+    return money.check_places(number, field, max_places)
 
 
 def order_totals(order: Order) -> OrderTotals:

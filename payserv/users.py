@@ -15,6 +15,7 @@ import jwt
 
 from payserv.errors import AuthenticationError, BadRequestError
 from payserv.queries import query
+from payserv.web import MAX_BIGINT, plain_int
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 MIN_PASSWORD_LENGTH = 8  # DESIGN §2
@@ -109,8 +110,13 @@ def read_token(token: str, secret_key: str) -> int:
         claims = jwt.decode(
             token, secret_key, algorithms=["HS256"], options={"require": ["exp", "sub"]}
         )
-        return int(claims["sub"])
     except jwt.ExpiredSignatureError:
         raise AuthenticationError("token has expired") from None
     except (jwt.InvalidTokenError, ValueError):
         raise AuthenticationError("invalid token") from None
+    # A signed token can still carry a sub no users.id holds (out of bigint range): no user.
+    sub = claims["sub"]
+    user_id = plain_int(sub, maximum=MAX_BIGINT) if isinstance(sub, str) else None
+    if not user_id:
+        raise AuthenticationError("invalid token")
+    return user_id

@@ -14,6 +14,7 @@ from payserv.context import POOL
 from payserv.errors import BadRequestError
 
 MAX_AMOUNT_MINOR = 10**12
+MAX_BIGINT = 2**63 - 1  # the largest id a bigint column holds
 
 
 def isoformat(value: datetime | None) -> str | None:
@@ -75,12 +76,39 @@ def _reject_unstorable_text(body: dict[str, Any]) -> None:
 def _check_text(value: str) -> None:
     if "\x00" in value:
         raise BadRequestError("request body must not contain NUL characters (\\u0000)")
+    if not is_utf8(value):
+        raise BadRequestError("request body must not contain unpaired UTF-16 surrogates")
+
+
+def is_utf8(value: str) -> bool:
+    """Whether ``value`` encodes as UTF-8: no lone surrogates.
+
+    aiohttp keeps header bytes that are not UTF-8 as lone surrogates ("surrogateescape"),
+    which neither hashing (``str.encode``) nor asyncpg can take: check before using a header.
+    """
     if value.isascii():
-        return
+        return True
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise BadRequestError("request body must not contain unpaired UTF-16 surrogates") from None
+        return False
+    return True
+
+
+def plain_int(raw: str, *, maximum: int) -> int | None:
+    """``raw`` as an int in [0, ``maximum``] if it is ASCII digits only; None otherwise.
+
+    Never int() on an unbounded string: Python refuses more than 4,300 digits (a ValueError),
+    and a number that long is out of range anyway.
+    """
+    # isdigit() alone accepts "²" and other non-ASCII digits, which int() refuses.
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    digits = raw.lstrip("0") or "0"
+    if len(digits) > len(str(maximum)):
+        return None
+    value = int(digits)
+    return value if value <= maximum else None
 
 
 @overload
@@ -159,11 +187,8 @@ def _query_int(request: web.Request, name: str, default: int, lo: int, hi: int) 
     raw = request.query.get(name)
     if raw is None:
         return default
-    # isdigit() alone accepts "²" and other non-ASCII digits, which int() refuses.
-    if not (raw.isascii() and raw.isdigit()):
-        raise BadRequestError(f"{name} must be an integer from {lo} to {hi}", field=name)
-    value = int(raw)
-    if not lo <= value <= hi:
+    value = plain_int(raw, maximum=hi)
+    if value is None or value < lo:
         raise BadRequestError(f"{name} must be an integer from {lo} to {hi}", field=name)
     return value
 

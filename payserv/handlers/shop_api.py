@@ -27,7 +27,13 @@ from payserv.shop_catalog import (
 from payserv.shop_catalog import (
     update_item as change_item,
 )
-from payserv.shop_money import parse_currency, parse_money, parse_percentage
+from payserv.shop_money import (
+    PERCENT_OFF_PLACES,
+    TAX_PERCENTAGE_PLACES,
+    parse_currency,
+    parse_money,
+    parse_percentage,
+)
 from payserv.shop_orders import (
     NewOrder,
     Order,
@@ -42,26 +48,27 @@ from payserv.shop_orders import (
     list_orders as fetch_orders,
 )
 from payserv.web import (
+    MAX_BIGINT,
     json_response,
     page_body,
     page_response,
     pagination,
+    plain_int,
     read_json_object,
     require_int,
     require_str,
 )
 
-MAX_ID = 2**63 - 1
+MAX_ID = MAX_BIGINT
 MAX_LINES = 100
 
 
 def path_id(request: web.Request) -> int:
     """The integer ``{id}`` of the path; anything else names nothing (404)."""
-    raw = request.match_info["id"]
-    # isdigit() alone accepts "²" and other non-ASCII digits, which int() refuses.
-    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
+    value = plain_int(request.match_info["id"], maximum=MAX_ID)
+    if not value:  # None, or 0: ids start at 1
         raise NotFoundError()
-    return int(raw)
+    return value
 
 
 async def item_of_path(request: web.Request) -> Item:
@@ -143,7 +150,9 @@ async def create_discount(request: web.Request) -> web.Response:
         raise BadRequestError("give exactly one of percent_off or amount_off", field="percent_off")
     async with request.app[POOL].acquire() as conn:
         if has_percent:
-            percent = parse_percentage(body, "percent_off", allow_zero=False)
+            percent = parse_percentage(
+                body, "percent_off", allow_zero=False, max_places=PERCENT_OFF_PLACES
+            )
             discount = await insert_discount(conn, name, percent, None, None)
         else:
             currency = parse_currency(body, "currency")
@@ -167,7 +176,9 @@ async def create_tax(request: web.Request) -> web.Response:
     await require_superuser(request)
     body = await read_json_object(request)
     name = require_str(body, "name", max_length=200)
-    percentage = parse_percentage(body, "percentage", allow_zero=True)
+    percentage = parse_percentage(
+        body, "percentage", allow_zero=True, max_places=TAX_PERCENTAGE_PLACES
+    )
     inclusive = body.get("inclusive")
     if not isinstance(inclusive, bool):
         raise BadRequestError("inclusive must be true or false", field="inclusive")

@@ -10,13 +10,16 @@ from payserv.errors import BadRequestError
 from payserv.money import (
     MAX_AMOUNT,
     ZERO_DECIMAL_CURRENCIES,
+    check_places,
     currency_exponent,
     format_money,
     parse_decimal_amount,
     quantize,
+    to_decimal,
     to_minor_units,
     validate_currency,
 )
+from payserv.shop_money import parse_percentage
 
 
 @pytest.mark.parametrize(
@@ -108,6 +111,45 @@ def test_max_places_follows_the_currency() -> None:
     with pytest.raises(BadRequestError):
         parse_decimal_amount("1000.5", field="price", max_places=0)
     assert parse_decimal_amount("0.125", field="percent", max_places=4) == Decimal("0.125")
+
+
+def test_trailing_zeros_reach_the_database_with_a_scale_numeric_holds() -> None:
+    # 20,000 zeros are no decimal places, but a scale Postgres numeric cannot hold.
+    amount = parse_decimal_amount("0.10" + "0" * 20_000, field="amount")
+    assert amount == Decimal("0.1") and amount.as_tuple().exponent == -2
+    assert str(check_places(Decimal("12.1"), "price", 2)) == "12.1"
+
+
+@pytest.mark.parametrize("value", ["1_0", "١٠", "10%", "", " ", [10], None, True, "NaN"])
+def test_one_strict_parser_for_every_decimal(value: object) -> None:
+    # Decimal() takes "1_0" and Arabic-Indic digits; no field of ours does.
+    with pytest.raises(BadRequestError):
+        to_decimal(value, "percent_off")
+    with pytest.raises(BadRequestError):
+        parse_percentage({"percent_off": value}, "percent_off", allow_zero=False, max_places=2)
+
+
+@pytest.mark.parametrize(
+    ("value", "places"),
+    [("0.001", 2), (0.001, 2), ("99.999", 2), ("99.9999", 2), ("0.00001", 4), ("1e-9", 4)],
+)
+def test_percentages_with_more_places_than_the_column_are_refused(
+    value: object, places: int
+) -> None:
+    # Postgres would round them: 99.999 % off into a free order, 0.001 % into a 0 % discount.
+    with pytest.raises(BadRequestError) as raised:
+        parse_percentage({"p": value}, "p", allow_zero=True, max_places=places)
+    assert raised.value.description == f"p must have at most {places} decimals"
+
+
+def test_percentages_within_the_column_are_kept_as_given() -> None:
+    assert parse_percentage({"p": "12.5"}, "p", allow_zero=False, max_places=2) == Decimal("12.5")
+    assert parse_percentage({"p": 7.1234}, "p", allow_zero=True, max_places=4) == Decimal("7.1234")
+    assert parse_percentage({"p": 0}, "p", allow_zero=True, max_places=4) == 0
+    with pytest.raises(BadRequestError):
+        parse_percentage({"p": 0}, "p", allow_zero=False, max_places=2)
+    with pytest.raises(BadRequestError):
+        parse_percentage({"p": "1e999999"}, "p", allow_zero=True, max_places=2)
 
 
 def test_currency_exponents() -> None:

@@ -200,3 +200,53 @@ async def test_zero_decimal_item_prices(start_app: AppFactory, make_item: Factor
     client = await start_app(run_worker=False)
     item = await make_item(client, "Tea", "4500", "JPY")
     assert item["price"] == "4500"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        # Postgres would round these: a 500 (0.00 % breaks the check) or a free order (100 %).
+        ("/api/shop/discounts", {"name": "d", "percent_off": 0.001}, "percent_off"),
+        ("/api/shop/discounts", {"name": "d", "percent_off": "99.9999"}, "percent_off"),
+        ("/api/shop/discounts", {"name": "d", "percent_off": "99.999"}, "percent_off"),
+        # Decimal() reads these; the one strict parser of client decimals does not.
+        ("/api/shop/discounts", {"name": "d", "percent_off": "1_0"}, "percent_off"),
+        ("/api/shop/discounts", {"name": "d", "percent_off": "١٠"}, "percent_off"),
+        (
+            "/api/shop/taxes",
+            {"name": "t", "percentage": "7.12345", "inclusive": True},
+            "percentage",
+        ),
+        (
+            "/api/shop/taxes",
+            {"name": "t", "percentage": "0.00001", "inclusive": True},
+            "percentage",
+        ),
+        ("/api/shop/taxes", {"name": "t", "percentage": "1_0", "inclusive": True}, "percentage"),
+    ],
+)
+async def test_percentages_are_never_rounded(
+    start_app: AppFactory, admin_headers: dict[str, str], path: str, body: Any, field: str
+) -> None:
+    client = await start_app(run_worker=False)
+    response = await client.post(path, json=body, headers=admin_headers)
+    assert response.status == 400, await response.text()
+    assert (await response.json())["error"]["field"] == field
+    listed = await (await client.get(path, headers=admin_headers)).json()
+    assert listed["total"] == 0
+
+
+async def test_percentages_as_precise_as_their_column(
+    start_app: AppFactory, admin_headers: dict[str, str]
+) -> None:
+    client = await start_app(run_worker=False)
+    discount = await post_ok(
+        client, "/api/shop/discounts", {"name": "d", "percent_off": "12.25"}, admin_headers
+    )
+    tax = await post_ok(
+        client,
+        "/api/shop/taxes",
+        {"name": "t", "percentage": "7.1234", "inclusive": False},
+        admin_headers,
+    )
+    assert (discount["percent_off"], tax["percentage"]) == (12.25, 7.1234)
