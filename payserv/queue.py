@@ -126,7 +126,7 @@ def retry_through_outages(settings: Settings) -> RetryValue:
     return procrastinate.RetryStrategy(max_attempts=10, wait=1, linear_wait=2)
 
 
-def _caused_by_connection_loss(exc: BaseException) -> bool:
+def caused_by_connection_loss(exc: BaseException) -> bool:
     """Whether ``exc`` or an exception it wraps (Procrastinate wraps driver errors) is a
     lost database connection."""
     seen: BaseException | None = exc
@@ -135,7 +135,9 @@ def _caused_by_connection_loss(exc: BaseException) -> bool:
             break
         if isinstance(seen, CONNECTION_ERRORS):
             return True
-        seen = seen.__cause__ or seen.__context__
+        # ``raise … from None`` says the handled error is not the cause (as tracebacks
+        # do): a status API that refused a connection (an OSError) is not our database.
+        seen = seen.__cause__ if seen.__suppress_context__ else seen.__context__
     return False
 
 
@@ -176,7 +178,7 @@ class WorkerRunner:
             except Exception as exc:
                 # Losing the database (an outage, a restart) is expected: DESIGN §1 says wait
                 # and go on. Anything else is a bug worth an error.
-                if _caused_by_connection_loss(exc):
+                if caused_by_connection_loss(exc):
                     log.warning("worker_lost_database", error=str(exc), restart_in=delay)
                 else:
                     log.error("worker_crashed", error=str(exc), restart_in=delay)
