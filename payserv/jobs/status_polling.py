@@ -52,12 +52,16 @@ class FullJitterRetry(BaseRetryStrategy):
                 return None
             delay = full_jitter_delay(exception.retry, scale=self.scale)
             log.info("status_check_retry_scheduled", retry=exception.retry, delay_seconds=delay)
-            return RetryDecision(retry_at=datetime.now(UTC) + timedelta(seconds=delay))
+            return RetryDecision(retry_at=_in_seconds(delay))
         # job.attempts counts the runs already finished before this one failed.
         if caused_by_connection_loss(exception) and job.attempts + 1 < MAX_RUNS:
             log.warning("status_check_outage_retry", error=str(exception))
-            return RetryDecision(retry_in={"seconds": OUTAGE_RETRY_SECONDS})
+            return RetryDecision(retry_at=_in_seconds(OUTAGE_RETRY_SECONDS))
         return None
+
+
+def _in_seconds(seconds: float) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=seconds)
 
 
 async def check_payment_status(deps: JobDeps, payment_id: str) -> None:
