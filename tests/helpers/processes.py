@@ -186,11 +186,11 @@ async def create_payment(http: aiohttp.ClientSession, url: str, amount: int, vpa
     return str(payment["id"])
 
 
-async def user_headers(dsn: str, username: str) -> dict[str, str]:
+async def user_headers(dsn: str, username: str, *, superuser: bool = False) -> dict[str, str]:
     """A new user on ``dsn`` and an ``Authorization`` header a payserv child accepts."""
     conn = await connect(dsn)
     try:
-        user = await create_user(conn, username, f"password-{username}")
+        user = await create_user(conn, username, f"password-{username}", superuser=superuser)
     finally:
         await conn.close()
     return {"Authorization": f"Token {issue_token(user, TEST_SECRET_KEY, 3600)}"}
