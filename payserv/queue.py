@@ -21,7 +21,7 @@ from procrastinate.job_context import JobContext
 from procrastinate.retry import RetryValue
 
 from payserv.connector import AsyncpgConnector
-from payserv.database import CONNECTION_ERRORS
+from payserv.database import is_connection_loss
 from payserv.metrics import Metrics
 from payserv.reconnect import ReconnectBackoff
 from payserv.settings import Settings
@@ -131,19 +131,6 @@ def retry_through_outages(settings: Settings) -> RetryValue:
     return procrastinate.RetryStrategy(max_attempts=10, wait=1, linear_wait=2)
 
 
-def _caused_by_connection_loss(exc: BaseException) -> bool:
-    """Whether ``exc`` or an exception it wraps (Procrastinate wraps driver errors) is a
-    lost database connection."""
-    seen: BaseException | None = exc
-    for _ in range(10):  # chains are short; the bound guards against a cycle
-        if seen is None:
-            break
-        if isinstance(seen, CONNECTION_ERRORS):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
 class WorkerRunner:
     """Runs the Procrastinate worker and restarts it if it dies (e.g. a database outage).
 
@@ -188,7 +175,7 @@ class WorkerRunner:
             # and go on. Anything else is a bug worth an error.
             if error is None:
                 log.warning("worker_stopped_itself", restart_in=delay)
-            elif _caused_by_connection_loss(error):
+            elif is_connection_loss(error):
                 log.warning("worker_lost_database", error=str(error), restart_in=delay)
             else:
                 log.error("worker_crashed", error=str(error), restart_in=delay)

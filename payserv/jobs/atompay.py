@@ -8,7 +8,8 @@ import structlog
 
 from payserv.atompay import reconcile_payment
 from payserv.atompay_config import atompay_config, missing_variables
-from payserv.atompay_payments import due_for_reconcile
+from payserv.atompay_payments import Payment, due_for_reconcile
+from payserv.database import is_connection_loss
 from payserv.queue import JobDeps, JobSpec
 from payserv.settings import Settings
 
@@ -23,20 +24,39 @@ async def reconcile_payments(deps: JobDeps, timestamp: int = 0) -> None:
     if missing_variables(deps.settings):
         log.debug("atompay_reconcile_skipped", reason="not configured")
         return
+    try:
+        outcomes = await _reconcile_due(deps)
+    except Exception as exc:
+        if not is_connection_loss(exc):
+            raise
+        # An outage is expected (DESIGN §1), not a failed run: payments it kept from being
+        # settled are still initiated, and the next run asks about them again.
+        log.warning("atompay_reconcile_interrupted", error=str(exc))
+        return
+    if outcomes:
+        counts = {outcome: outcomes.count(outcome) for outcome in set(outcomes)}
+        log.info("atompay_reconcile_finished", checked=len(outcomes), **counts)
+
+
+async def _reconcile_due(deps: JobDeps) -> list[str]:
+    """Reconcile the due payments; every call has ended when this returns or raises."""
     config = atompay_config(deps.settings)
     async with deps.pool.acquire() as conn:
         due = await due_for_reconcile(conn, deps.settings.atompay_reconcile_after, BATCH_SIZE)
-    if not due:
-        return
     limit = asyncio.Semaphore(CONCURRENCY)
 
-    async def one(payment_index: int) -> str:
+    async def one(payment: Payment) -> str:
         async with limit:
-            return await reconcile_payment(deps.pool, deps.http, config, due[payment_index])
+            return await reconcile_payment(deps.pool, deps.http, config, payment)
 
-    outcomes = await asyncio.gather(*(one(index) for index in range(len(due))))
-    counts = {outcome: outcomes.count(outcome) for outcome in set(outcomes)}
-    log.info("atompay_reconcile_finished", checked=len(due), **counts)
+    # return_exceptions: one failure must not leave the other calls running on their own
+    # after the job has ended.
+    results = await asyncio.gather(*(one(payment) for payment in due), return_exceptions=True)
+    failures = [result for result in results if isinstance(result, BaseException)]
+    bugs = [failure for failure in failures if not is_connection_loss(failure)]
+    if bugs or failures:
+        raise (bugs or failures)[0]
+    return [str(result) for result in results]
 
 
 def interval_cron(seconds: int) -> str:

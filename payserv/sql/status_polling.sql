@@ -22,8 +22,8 @@ ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3;
 SELECT count(*) FROM user_payments WHERE user_id = $1;
 
 -- name: polling_payment_status
--- $1 payment id.
-SELECT payment_status FROM user_payments WHERE id = $1;
+-- $1 payment id: its status and how many status calls were recorded (the retry index).
+SELECT payment_status, status_checks FROM user_payments WHERE id = $1;
 
 -- name: polling_settle
 -- Settle a still-pending payment after a status call; $1 id, $2 final status.

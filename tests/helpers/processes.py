@@ -20,8 +20,11 @@ import aiohttp
 from aiohttp import web
 
 from bench.common import free_port, serve_local
+from payserv.database import connect
 from payserv.gateway_merchants import TEST_API_KEY, TEST_API_SECRET
+from payserv.users import create_user, issue_token
 from tests.conftest import TEST_SECRET_KEY
+from tests.helpers.db import start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[2]
 MERCHANT = {"X-Api-Key": TEST_API_KEY, "X-Api-Secret": TEST_API_SECRET}
@@ -181,3 +184,26 @@ async def create_payment(http: aiohttp.ClientSession, url: str, amount: int, vpa
     status, payment = await post_json(http, f"{url}/api/v1/payments", body)
     assert status == 201, payment
     return str(payment["id"])
+
+
+async def user_headers(dsn: str, username: str, *, superuser: bool = False) -> dict[str, str]:
+    """A new user on ``dsn`` and an ``Authorization`` header a payserv child accepts."""
+    conn = await connect(dsn)
+    try:
+        user = await create_user(conn, username, f"password-{username}", superuser=superuser)
+    finally:
+        await conn.close()
+    return {"Authorization": f"Token {issue_token(user, TEST_SECRET_KEY, 3600)}"}
+
+
+@asynccontextmanager
+async def database_down(server: Any, seconds: float) -> AsyncIterator[None]:
+    """Postgres stopped for about ``seconds`` s; the block runs while it is down."""
+    await asyncio.to_thread(stop_server, server)
+    stopped = time.monotonic()
+    try:
+        yield
+    finally:
+        # The outage itself lasts a while, so that jobs and the worker run into it.
+        await asyncio.sleep(max(0.0, seconds - (time.monotonic() - stopped)))
+        await asyncio.to_thread(start_server, server)

@@ -124,11 +124,23 @@ async def test_recent_payments_wait_and_tokenless_ones_are_closed(
 
 
 async def test_job_without_configuration_does_nothing(
-    start_app: Any, db: asyncpg.Connection
+    start_app: Any, make_user: UserFactory, make_event: EventFactory, db: asyncpg.Connection
 ) -> None:
     client = await start_app(run_worker=False)
-    await db.execute("INSERT INTO events (name, fee, kind) VALUES ('E', 1, 'solo')")
+    user, _ = await make_user()
+    # A payment long due for reconciliation, left from when AtomPay was configured.
+    await db.execute(
+        "INSERT INTO atompay_payments (merch_txn_id, user_id, event_id, event_type, email,"
+        " phone, amount, atom_token_id, created_at, updated_at)"
+        " VALUES ('OLD1', $1, $2, 'solo', 'a@example.com', '9876543210', 150, '15000000000001',"
+        " now() - interval '1 day', now() - interval '1 day')",
+        user.id,
+        await make_event(),
+    )
+    before = await db.fetchrow("SELECT * FROM atompay_payments")
     await reconcile_payments(_deps(client), timestamp=0)  # no ATOMPAY_*: returns quietly
+    # Not even a note that the check failed: with no settings there was no check.
+    assert await db.fetchrow("SELECT * FROM atompay_payments") == before
 
 
 async def test_periodic_job_runs_on_its_interval(
