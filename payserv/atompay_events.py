@@ -9,8 +9,8 @@ from typing import Any
 
 import asyncpg
 
+from payserv.fields import isoformat
 from payserv.queries import query
-from payserv.web import isoformat
 
 EVENT_KINDS = ("solo", "team")
 

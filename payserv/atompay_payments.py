@@ -14,8 +14,8 @@ import structlog
 
 from payserv.atompay_crypto import format_txn_date
 from payserv.errors import BadRequestError
+from payserv.fields import isoformat
 from payserv.queries import query
-from payserv.web import isoformat
 
 log = structlog.get_logger(__name__)
 

@@ -10,8 +10,8 @@ from typing import Any
 from payserv.atompay_events import EVENT_KINDS
 from payserv.atompay_payments import NewPayment
 from payserv.errors import BadRequestError
+from payserv.fields import require_int, require_str
 from payserv.money import parse_decimal_amount
-from payserv.web import require_int, require_str
 
 # AtomPay limits custEmail to 100 and custMobile to 20 characters.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -11,9 +11,9 @@ import asyncpg
 import structlog
 
 from payserv.errors import BadRequestError
+from payserv.fields import require_int, require_str
 from payserv.inn import validate_inn
 from payserv.queries import query
-from payserv.web import require_int, require_str
 
 log = structlog.get_logger(__name__)
 

@@ -20,8 +20,8 @@ from aiohttp import web
 
 from payserv.context import POOL
 from payserv.errors import BadRequestError, IdempotencyKeyMismatchError, ServiceUnavailableError
+from payserv.fields import is_utf8
 from payserv.queries import query
-from payserv.web import is_utf8
 
 log = structlog.get_logger(__name__)
 

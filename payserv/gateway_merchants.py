@@ -17,11 +17,11 @@ from yarl import URL
 
 from payserv.context import POOL
 from payserv.errors import AuthenticationError, BadRequestError, PayservError
+from payserv.fields import is_utf8
 from payserv.outbound import url_refusal, valid_host
 from payserv.queries import query
 from payserv.secretbox import open_sealed, seal
 from payserv.settings import Settings
-from payserv.web import is_utf8
 from payserv.webhook_signing import generate_webhook_secret
 
 TEST_MERCHANT_ID = uuid.UUID("550e8400-e29b-41d4-a716-446655440000")

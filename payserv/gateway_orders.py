@@ -14,8 +14,8 @@ import asyncpg
 import structlog
 
 from payserv.errors import BadRequestError, NotFoundError
+from payserv.fields import isoformat, require_int, require_str
 from payserv.queries import query
-from payserv.web import isoformat, require_int, require_str
 
 log = structlog.get_logger(__name__)
 

@@ -19,12 +19,12 @@ import structlog
 
 from payserv import queue as job_queue
 from payserv.errors import BadRequestError, NotFoundError
+from payserv.fields import isoformat, require_int, require_str
 from payserv.gateway_events import emit_event
 from payserv.gateway_orders import lock_order, new_id, set_order_status
 from payserv.instruments import card_digits, validate_card, validate_vpa
 from payserv.queries import query
 from payserv.settings import Settings
-from payserv.web import isoformat, require_int, require_str
 
 log = structlog.get_logger(__name__)
 

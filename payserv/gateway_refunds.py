@@ -13,11 +13,11 @@ import structlog
 
 from payserv import queue as job_queue
 from payserv.errors import BadRequestError, InsufficientRefundAmountError, NotFoundError
+from payserv.fields import isoformat, require_int, require_str
 from payserv.gateway_events import emit_event
 from payserv.gateway_orders import new_id
 from payserv.gateway_payments import SUCCESS, get_payment, lock_payment
 from payserv.queries import query
-from payserv.web import isoformat, require_int, require_str
 
 log = structlog.get_logger(__name__)
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import asyncpg
 
+from payserv.fields import isoformat
 from payserv.queries import query
 from payserv.settings import Settings
-from payserv.web import isoformat
 
 DELIVER_JOB = "gateway.deliver_webhook"
 MAX_ATTEMPTS = 5

@@ -9,9 +9,9 @@ from typing import Any
 
 import asyncpg
 
+from payserv.fields import isoformat
 from payserv.money import format_money
 from payserv.queries import query
-from payserv.web import isoformat
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 
 from payserv.errors import BadRequestError, NotFoundError
+from payserv.fields import isoformat
 from payserv.queries import query
 from payserv.shop_catalog import (
     Discount,
@@ -23,7 +24,6 @@ from payserv.shop_catalog import (
     tax_from_row,
 )
 from payserv.shop_money import OrderTotals, order_totals
-from payserv.web import isoformat
 
 
 @dataclass(frozen=True)

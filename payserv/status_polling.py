@@ -12,9 +12,9 @@ from typing import Any
 import aiohttp
 import asyncpg
 
+from payserv.fields import isoformat
 from payserv.queries import query
 from payserv.settings import Settings
-from payserv.web import isoformat
 
 FINAL_STATUSES = frozenset({"completed", "failed"})
 

@@ -14,8 +14,8 @@ import asyncpg
 import jwt
 
 from payserv.errors import AuthenticationError, BadRequestError
+from payserv.fields import MAX_BIGINT, plain_int
 from payserv.queries import query
-from payserv.web import MAX_BIGINT, plain_int
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 MIN_PASSWORD_LENGTH = 8  # DESIGN §2

@@ -8,9 +8,10 @@ from payserv.auth import require_user
 from payserv.bank_ledger import credit_operation, parse_operation
 from payserv.context import POOL, SETTINGS
 from payserv.errors import NotFoundError, SignatureError
+from payserv.fields import isoformat
 from payserv.inn import validate_inn
 from payserv.queries import query
-from payserv.web import isoformat, json_response, page_body, pagination, read_json_object
+from payserv.web import json_response, page_body, pagination, read_json_object
 from payserv.webhook_signing import verify_hex_signature
 
 

@@ -10,6 +10,7 @@ from aiohttp import web
 from payserv import gateway_orders, gateway_payments, gateway_refunds
 from payserv.context import POOL, QUEUE, SETTINGS
 from payserv.errors import BadRequestError, NotFoundError
+from payserv.fields import isoformat
 from payserv.gateway_idempotency import run_idempotent
 from payserv.gateway_merchants import (
     TEST_MERCHANT_ID,
@@ -20,14 +21,7 @@ from payserv.gateway_merchants import (
     set_webhook_url,
 )
 from payserv.gateway_payments import processing_delay
-from payserv.web import (
-    isoformat,
-    json_response,
-    page_body,
-    page_response,
-    pagination,
-    read_json_object,
-)
+from payserv.web import json_response, page_body, page_response, pagination, read_json_object
 
 # How long the simulated processor takes outside test mode (DESIGN §4), in seconds.
 PAYMENT_PROCESSING_SECONDS = (5.0, 10.0)

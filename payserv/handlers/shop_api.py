@@ -9,6 +9,7 @@ from aiohttp import web
 from payserv.auth import require_superuser
 from payserv.context import POOL
 from payserv.errors import BadRequestError, NotFoundError
+from payserv.fields import MAX_BIGINT, plain_int, require_int, require_str
 from payserv.shop_catalog import (
     Item,
     discount_from_row,
@@ -47,17 +48,7 @@ from payserv.shop_orders import (
 from payserv.shop_orders import (
     list_orders as fetch_orders,
 )
-from payserv.web import (
-    MAX_BIGINT,
-    json_response,
-    page_body,
-    page_response,
-    pagination,
-    plain_int,
-    read_json_object,
-    require_int,
-    require_str,
-)
+from payserv.web import json_response, page_body, page_response, pagination, read_json_object
 
 MAX_ID = MAX_BIGINT
 MAX_LINES = 100

@@ -11,10 +11,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from payserv.context import METRICS, POOL, SETTINGS
 from payserv.database import CONNECTION_ERRORS
+from payserv.fields import isoformat
 from payserv.metrics import JOB_STATUSES
 from payserv.queries import query
 from payserv.settings import Settings
-from payserv.web import isoformat, json_response
+from payserv.web import json_response
 
 HEALTH_TIMEOUT_SECONDS = 2.0
 

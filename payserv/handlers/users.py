@@ -7,9 +7,10 @@ from aiohttp import web
 from payserv.auth import require_user
 from payserv.context import POOL, SETTINGS
 from payserv.errors import BadRequestError
+from payserv.fields import require_str
 from payserv.login_throttle import login
 from payserv.users import issue_token
-from payserv.web import json_response, read_json_object, require_str
+from payserv.web import json_response, read_json_object
 
 
 async def issue_user_token(request: web.Request) -> web.Response:
