@@ -25,8 +25,8 @@ import aiohttp
 import asyncpg
 
 from bench.common import bench_database, latency_ms, payserv_server, run_concurrently
+from payserv.bank.inn import inn_checksum_valid
 from payserv.database import create_pool
-from payserv.inn import inn_checksum_valid
 from payserv.queries import query
 
 

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from payserv.handlers import (
     atompay,
-    bank_webhooks,
+    bank,
     openapi,
     system,
     user_payments,
@@ -27,13 +27,13 @@ def setup_routes(app: web.Application) -> None:
     # ----- gateway -----
     add_gateway_routes(app.router)
     # ----- bank -----
-    app.router.add_post("/api/webhook/bank/", bank_webhooks.bank_webhook, name="bank_webhook")
+    app.router.add_post("/api/webhook/bank/", bank.bank_webhook, name="bank_webhook")
     app.router.add_get(
-        "/api/organizations/{inn}/balance/", bank_webhooks.organization_balance, name="bank_balance"
+        "/api/organizations/{inn}/balance/", bank.organization_balance, name="bank_balance"
     )
     app.router.add_get(
         "/api/organizations/{inn}/balance-log/",
-        bank_webhooks.organization_balance_log,
+        bank.organization_balance_log,
         name="bank_balance_log",
     )
     # ----- polling -----

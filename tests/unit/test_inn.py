@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from payserv.bank.inn import inn_checksum_valid, validate_inn
 from payserv.errors import BadRequestError
-from payserv.inn import inn_checksum_valid, validate_inn
 
 WEIGHTS_10 = [2, 4, 10, 3, 5, 9, 4, 6, 8]
 WEIGHTS_11 = [7, 2, 4, 10, 3, 5, 9, 4, 6, 8]

@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from payserv.inn import inn_checksum_valid
+from payserv.bank.inn import inn_checksum_valid
 from payserv.webhook_signing import hex_signature
 from tests.conftest import AppFactory, UserFactory
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from payserv.auth import require_user
-from payserv.bank_ledger import credit_operation, parse_operation
+from payserv.bank.balances import get_balance, list_ledger
+from payserv.bank.inn import validate_inn
+from payserv.bank.operations import credit_operation, parse_operation
 from payserv.context import POOL, SETTINGS
-from payserv.errors import NotFoundError, SignatureError
-from payserv.fields import isoformat
-from payserv.inn import validate_inn
-from payserv.queries import query
-from payserv.web import json_response, page_body, pagination, read_json_object
+from payserv.errors import SignatureError
+from payserv.web import json_response, page_response, read_json_object
 from payserv.webhook_signing import verify_hex_signature
 
 
@@ -39,30 +38,14 @@ async def organization_balance(request: web.Request) -> web.Response:
     await require_user(request)
     inn = validate_inn(request.match_info["inn"], field="inn")
     async with request.app[POOL].acquire() as conn:
-        row = await conn.fetchrow(query("bank_get_balance"), inn)
-    if row is None:
-        raise NotFoundError("no organization with this INN")
-    return json_response({"inn": row["inn"], "balance": row["balance"]})
+        balance = await get_balance(conn, inn)
+    return json_response(balance.to_json())
 
 
 async def organization_balance_log(request: web.Request) -> web.Response:
     """``GET /api/organizations/{inn}/balance-log/``: the ledger, newest first."""
     await require_user(request)
     inn = validate_inn(request.match_info["inn"], field="inn")
-    limit, offset = pagination(request)
-    async with request.app[POOL].acquire() as conn:
-        if await conn.fetchrow(query("bank_get_balance"), inn) is None:
-            raise NotFoundError("no organization with this INN")
-        rows = await conn.fetch(query("bank_balance_log_page"), inn, limit, offset)
-        total = await conn.fetchval(query("bank_balance_log_count"), inn)
-    entries = [
-        {
-            "id": row["id"],
-            "operation_id": str(row["operation_id"]),
-            "delta": row["delta"],
-            "balance_after": row["balance_after"],
-            "created_at": isoformat(row["created_at"]),
-        }
-        for row in rows
-    ]
-    return json_response(page_body(entries, total, limit, offset))
+    return await page_response(
+        request, lambda conn, limit, offset: list_ledger(conn, inn, limit, offset)
+    )

@@ -1,4 +1,4 @@
-"""Bank webhooks: operations credited to an organization's balance exactly once (DESIGN §5)."""
+"""Bank operations: validated from a webhook body, credited exactly once (DESIGN §5)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Any
 import asyncpg
 import structlog
 
+from payserv.bank.inn import validate_inn
 from payserv.errors import BadRequestError
 from payserv.fields import require_int, require_str
-from payserv.inn import validate_inn
 from payserv.queries import query
 
 log = structlog.get_logger(__name__)
@@ -39,7 +39,6 @@ def parse_operation(body: dict[str, Any]) -> Operation:
     except ValueError:
         raise BadRequestError("operation_id must be a UUID", field="operation_id") from None
     document_number = require_str(body, "document_number", max_length=50)
-    assert document_number is not None
     return Operation(
         operation_id=operation_id,
         amount=require_int(body, "amount", minimum=1),

@@ -1,0 +1,1 @@
+"""The bank part: bank webhooks credit organization balances by INN, exactly once (DESIGN §5)."""
