@@ -8,8 +8,8 @@ from payserv.handlers import (
     atompay,
     bank,
     openapi,
+    polling,
     system,
-    user_payments,
     users,
 )
 from payserv.handlers.gateway_routes import add_gateway_routes
@@ -37,11 +37,11 @@ def setup_routes(app: web.Application) -> None:
         name="bank_balance_log",
     )
     # ----- polling -----
-    app.router.add_post("/api/payments/", user_payments.create_payment, name="user_payments")
-    app.router.add_get("/api/payments/", user_payments.list_user_payments)
-    app.router.add_get("/api/payments/{id}", user_payments.get_user_payment, name="user_payment")
+    app.router.add_post("/api/payments/", polling.create_user_payment, name="user_payments")
+    app.router.add_get("/api/payments/", polling.list_user_payments)
+    app.router.add_get("/api/payments/{id}", polling.get_user_payment, name="user_payment")
     app.router.add_post(
-        "/api/check_payment_status/", user_payments.check_payment_status, name="status_simulator"
+        "/api/check_payment_status/", polling.check_payment_status, name="status_simulator"
     )
     # ----- shop -----
     add_shop_routes(app.router)

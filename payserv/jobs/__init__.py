@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from payserv.jobs import atompay, gateway, gateway_webhooks, maintenance, status_polling
+from payserv.jobs import atompay, gateway, gateway_webhooks, maintenance, polling
 from payserv.queue import JobSpec
 
 
@@ -14,5 +14,5 @@ def all_jobs() -> list[JobSpec]:
         *gateway.JOBS,
         *gateway_webhooks.JOBS,
         *atompay.JOBS,
-        *status_polling.JOBS,
+        *polling.JOBS,
     ]

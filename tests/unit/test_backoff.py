@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from payserv.backoff import MAX_STATUS_CHECK_RETRIES, full_jitter_delay
+from payserv.polling.backoff import MAX_STATUS_CHECK_RETRIES, full_jitter_delay
 
 DRAWS = 2000
 

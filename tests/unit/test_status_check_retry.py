@@ -10,15 +10,16 @@ from procrastinate import RetryDecision
 from procrastinate.exceptions import ConnectorException
 from procrastinate.jobs import Job
 
-from payserv.backoff import MAX_STATUS_CHECK_RETRIES
 from payserv.database import is_connection_loss
-from payserv.jobs.status_polling import (
+from payserv.errors import PayservError
+from payserv.jobs.polling import (
     MAX_RUNS,
     OUTAGE_RETRY_SECONDS,
     FullJitterRetry,
     StatusCheckFailed,
 )
-from payserv.status_polling import RetryableStatusError
+from payserv.polling.backoff import MAX_STATUS_CHECK_RETRIES
+from payserv.polling.client import FinalStatusError, RetryableStatusError
 
 SCALE = 0.5
 
@@ -86,3 +87,8 @@ def test_an_error_raised_from_none_is_not_caused_by_what_it_handled() -> None:
     except RetryableStatusError as exc:
         assert not is_connection_loss(exc)
     assert is_connection_loss(_lost_connection())
+
+
+def test_the_status_errors_share_the_one_base() -> None:
+    for error in (RetryableStatusError, FinalStatusError, StatusCheckFailed):
+        assert issubclass(error, PayservError)

@@ -17,8 +17,8 @@ import aiohttp
 from aiohttp import web
 
 from bench.common import serve_local
-from payserv.backoff import MAX_STATUS_CHECK_RETRIES
 from payserv.database import connect
+from payserv.polling.backoff import MAX_STATUS_CHECK_RETRIES
 from tests.helpers.processes import database_down, post_json, running, user_headers, wait_for
 
 PAYMENTS = 20

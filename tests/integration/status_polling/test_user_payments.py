@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
 
-from payserv.handlers.user_payments import STATUS_RANDOM
+from payserv.handlers.polling import STATUS_RANDOM
 from tests.conftest import AppFactory, UserFactory
 from tests.integration.status_polling.conftest import StatusServerFactory
 

@@ -5,21 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import structlog
 from procrastinate import BaseRetryStrategy, RetryDecision
 from procrastinate.jobs import Job
 
-from payserv.backoff import MAX_STATUS_CHECK_RETRIES, full_jitter_delay
 from payserv.database import is_connection_loss
-from payserv.queries import query
+from payserv.errors import PayservError
+from payserv.polling import payments, tasks
+from payserv.polling.backoff import MAX_STATUS_CHECK_RETRIES, full_jitter_delay
+from payserv.polling.client import FinalStatusError, RetryableStatusError, fetch_status
 from payserv.queue import JobDeps, JobSpec
 from payserv.settings import Settings
-from payserv.status_polling import FinalStatusError, RetryableStatusError, fetch_status
 
 log = structlog.get_logger(__name__)
-
-CHECK_PAYMENT_STATUS = "polling.check_payment_status"
 
 # A run cut short by a database outage is retried this soon: recording the retry waits
 # for the database anyway, so the check runs again right after it is back.
@@ -29,7 +27,7 @@ OUTAGE_RETRY_SECONDS = 1.0
 MAX_RUNS = 100
 
 
-class StatusCheckFailed(Exception):
+class StatusCheckFailed(PayservError):
     """A status call answered irregularly; ``retry`` (0-based) is the retry it calls for."""
 
     def __init__(self, retry: int, error: str) -> None:
@@ -67,35 +65,31 @@ def _in_seconds(seconds: float) -> datetime:
 
 async def check_payment_status(deps: JobDeps, payment_id: str) -> None:
     """Ask the status API once; settle, give up on a 4xx, or raise to be retried."""
+    payment_uuid = uuid.UUID(payment_id)
     async with deps.pool.acquire() as conn:
-        row = await conn.fetchrow(query("polling_payment_status"), uuid.UUID(payment_id))
-    if row is None or row["payment_status"] != "pending":
+        retry = await payments.pending_checks(conn, payment_uuid)
+    if retry is None:
         return  # already settled (or gone): a second run changes nothing
     # No connection is held during the outside call.
     try:
         final = await fetch_status(deps.http, deps.settings, payment_id)
     except (RetryableStatusError, FinalStatusError) as exc:
         # A database outage here raises before anything is counted: no check result.
-        await _record_error(deps.pool, payment_id, str(exc))
+        async with deps.pool.acquire() as conn:
+            await payments.record_check_error(conn, payment_uuid, str(exc))
         if isinstance(exc, FinalStatusError):
             log.warning("payment_status_check_refused", payment_id=payment_id, error=str(exc))
             return
-        retry = row["status_checks"]
         if retry >= MAX_STATUS_CHECK_RETRIES:
             log.error("payment_status_check_exhausted", payment_id=payment_id, error=str(exc))
         raise StatusCheckFailed(retry, str(exc)) from exc
     async with deps.pool.acquire() as conn:
-        await conn.execute(query("polling_settle"), uuid.UUID(payment_id), final)
+        await payments.settle(conn, payment_uuid, final)
     log.info("payment_settled", payment_id=payment_id, payment_status=final)
-
-
-async def _record_error(pool: asyncpg.Pool, payment_id: str, error: str) -> None:
-    async with pool.acquire() as conn:
-        await conn.execute(query("polling_record_check_error"), uuid.UUID(payment_id), error)
 
 
 def _retry(settings: Settings) -> FullJitterRetry:
     return FullJitterRetry(settings.status_poll_time_scale)
 
 
-JOBS = [JobSpec(name=CHECK_PAYMENT_STATUS, function=check_payment_status, retry=_retry)]
+JOBS = [JobSpec(name=tasks.CHECK_PAYMENT_STATUS, function=check_payment_status, retry=_retry)]

@@ -1,0 +1,1 @@
+"""The polling part: user payments whose status is polled from an outside API (DESIGN §6)."""
