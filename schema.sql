@@ -141,7 +141,7 @@ CREATE INDEX webhook_deliveries_merchant_idx ON webhook_deliveries (merchant_id,
 
 -- ===== bank =====
 -- An operation is credited once: its id is the primary key, and the credit and the
--- log row are written in the statement that inserts it (payserv/sql/bank_ledger.sql).
+-- log row are written in the statement that inserts it (payserv/sql/bank.sql).
 CREATE TABLE bank_operations (
     operation_id uuid PRIMARY KEY,
     amount bigint NOT NULL CHECK (amount > 0),
