@@ -8,13 +8,13 @@ import aiohttp_jinja2
 from aiohttp import web
 from yarl import URL
 
-from payserv import atompay
-from payserv.atompay_callback import read_callback
-from payserv.atompay_config import AtomPayConfig, atompay_config
-from payserv.atompay_events import Event, create_event, get_event, list_events
-from payserv.atompay_payments import INITIATED, Payment, get_payment, get_user_payment
-from payserv.atompay_payments import list_user_payments as list_payments
-from payserv.atompay_requests import read_new_event, read_new_payment
+from payserv.atompay import reconciliation as atompay
+from payserv.atompay.callback import read_callback
+from payserv.atompay.config import AtomPayConfig, atompay_config
+from payserv.atompay.events import Event, create_event, get_event, list_events
+from payserv.atompay.payments import INITIATED, Payment, get_payment, get_user_payment
+from payserv.atompay.payments import list_user_payments as list_payments
+from payserv.atompay.requests import read_new_event, read_new_payment
 from payserv.auth import require_superuser, require_user
 from payserv.context import HTTP, POOL, SETTINGS
 from payserv.errors import BadRequestError, NotFoundError

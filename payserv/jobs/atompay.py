@@ -6,9 +6,9 @@ import asyncio
 
 import structlog
 
-from payserv.atompay import reconcile_payment
-from payserv.atompay_config import atompay_config, missing_variables
-from payserv.atompay_payments import Payment, due_for_reconcile
+from payserv.atompay.config import atompay_config, missing_variables
+from payserv.atompay.payments import Payment, due_for_reconcile
+from payserv.atompay.reconciliation import reconcile_payment
 from payserv.database import is_connection_loss
 from payserv.queue import JobDeps, JobSpec
 from payserv.settings import Settings

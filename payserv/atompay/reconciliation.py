@@ -13,10 +13,10 @@ import aiohttp
 import asyncpg
 import structlog
 
-from payserv import atompay_client
-from payserv import atompay_payments as payments
-from payserv.atompay_callback import Callback
-from payserv.atompay_client import (
+from payserv.atompay import client as atompay_client
+from payserv.atompay import payments
+from payserv.atompay.callback import Callback
+from payserv.atompay.client import (
     SUCCESS_CODE,
     AtomPayCallError,
     StatusReport,
@@ -24,9 +24,9 @@ from payserv.atompay_client import (
     query_status,
     request_token,
 )
-from payserv.atompay_config import AtomPayConfig
-from payserv.atompay_events import get_event
-from payserv.atompay_payments import NewPayment, Payment
+from payserv.atompay.config import AtomPayConfig
+from payserv.atompay.events import get_event
+from payserv.atompay.payments import NewPayment, Payment
 from payserv.errors import BadRequestError, NotFoundError, UpstreamError
 
 log = structlog.get_logger(__name__)

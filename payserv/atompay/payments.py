@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 import structlog
 
-from payserv.atompay_crypto import format_txn_date
+from payserv.atompay.crypto import format_txn_date
 from payserv.errors import BadRequestError
 from payserv.fields import isoformat
 from payserv.queries import query

@@ -6,15 +6,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from payserv.atompay_config import AtomPayConfig
-from payserv.atompay_crypto import (
+from payserv.atompay.config import AtomPayConfig
+from payserv.atompay.crypto import (
     AtomPayCryptoError,
     callback_signature,
     decrypt_json,
     format_amount,
     verify_signature,
 )
-from payserv.atompay_values import amount_of, code_of, object_of, text_of
+from payserv.atompay.values import amount_of, code_of, object_of, text_of
 from payserv.errors import BadRequestError, SignatureError
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import aiohttp
 
-from payserv.atompay_config import AtomPayConfig
-from payserv.atompay_crypto import (
+from payserv.atompay.config import AtomPayConfig
+from payserv.atompay.crypto import (
     AtomPayCryptoError,
     build_auth_request,
     build_status_request,
@@ -18,8 +18,8 @@ from payserv.atompay_crypto import (
     encrypt_json,
     parse_form,
 )
-from payserv.atompay_payments import Payment
-from payserv.atompay_values import amount_of, code_of, object_of, text_of
+from payserv.atompay.payments import Payment
+from payserv.atompay.values import amount_of, code_of, object_of, text_of
 
 # Read at call time, so tests can shorten it.
 REQUEST_TIMEOUT_SECONDS = 15.0

@@ -1,0 +1,1 @@
+"""atompay: event registrations paid through AtomPay (NTT DATA), DESIGN §8."""
