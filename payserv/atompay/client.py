@@ -1,10 +1,14 @@
-"""AtomPay's server APIs (AUTH and transaction status) over HTTP, each call with a timeout."""
+"""AtomPay's server APIs (AUTH and transaction status) over HTTP, each call with a timeout.
+
+The atompay part's outbound HTTP client: the only module of the part that uses aiohttp.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 import aiohttp
 
@@ -20,6 +24,7 @@ from payserv.atompay.crypto import (
 )
 from payserv.atompay.payments import Payment
 from payserv.atompay.values import amount_of, code_of, object_of, text_of
+from payserv.errors import UpstreamError
 
 # Read at call time, so tests can shorten it.
 REQUEST_TIMEOUT_SECONDS = 15.0
@@ -36,7 +41,7 @@ def is_final_failure(status_code: str) -> bool:
     return status_code in FINAL_FAILURE_CODES
 
 
-class AtomPayCallError(Exception):
+class AtomPayCallError(UpstreamError):
     """AtomPay failed, timed out or answered something unusable."""
 
     def __init__(self, message: str, status_code: str | None = None) -> None:
@@ -57,60 +62,91 @@ class StatusReport:
         return self.amount is not None and self.amount == expected
 
 
-async def request_token(
-    http: aiohttp.ClientSession, config: AtomPayConfig, payment: Payment
-) -> str:
-    """AUTH: the ``atomTokenId`` for ``payment``; AtomPayCallError unless ``OTS0000``."""
-    request = build_auth_request(
-        merch_id=config.merch_id,
-        password=config.password,
-        merch_txn_id=payment.merch_txn_id,
-        merch_txn_date=payment.created_at,
-        amount=payment.amount,
-        product=config.product,
-        cust_email=payment.email,
-        cust_mobile=payment.phone,
-        udfs=(str(payment.event_id), str(payment.user_id), "", "", payment.event_type),
-    )
-    reply = await _call(http, config, config.auth_url, request)
-    details = reply.get("responseDetails")
-    details = details if isinstance(details, dict) else {}
-    code = code_of(details.get("txnStatusCode"))
-    if code != SUCCESS_CODE:
-        description = text_of(details.get("txnDescription")) or "no description"
-        raise AtomPayCallError(f"AtomPay answered {code or 'no status'}: {description}", code)
-    token = text_of(reply.get("atomTokenId"))
-    if not token:
-        raise AtomPayCallError("AtomPay answered OTS0000 without an atomTokenId", code)
-    return token
+class _Transaction(TypedDict):
+    """The fields of a payment that both the AUTH and the status request carry."""
+
+    merch_id: str
+    password: str
+    merch_txn_id: str
+    merch_txn_date: datetime
+    amount: Decimal
 
 
-async def query_status(
-    http: aiohttp.ClientSession, config: AtomPayConfig, payment: Payment
-) -> StatusReport:
-    """The status API's answer about ``payment``."""
-    request = build_status_request(
-        merch_id=config.merch_id,
-        password=config.password,
-        merch_txn_id=payment.merch_txn_id,
-        merch_txn_date=payment.created_at,
-        amount=payment.amount,
-        hash_key=config.req_hash_key,
-    )
-    reply = await _call(http, config, config.status_url, request)
-    entry = _status_entry(reply.get("payInstrument"), payment.merch_txn_id)
-    details = entry.get("responseDetails")
-    code = code_of(details.get("statusCode") if isinstance(details, dict) else None)
-    if not code:
-        raise AtomPayCallError("AtomPay's status answer has no statusCode")
-    pay = object_of(entry.get("payDetails"))
-    bank = object_of(object_of(entry.get("payModeSpecificData")).get("bankDetails"))
-    return StatusReport(
-        status_code=code,
-        atom_txn_id=text_of(pay.get("atomTxnId")),
-        bank_txn_id=text_of(bank.get("bankTxnId")),
-        amount=amount_of(pay.get("amount")),
-    )
+@dataclass(frozen=True)
+class AtomPayClient:
+    """The merchant's AtomPay account over one HTTP session (the part's only aiohttp user)."""
+
+    http: aiohttp.ClientSession
+    config: AtomPayConfig
+
+    async def request_token(self, payment: Payment) -> str:
+        """AUTH: the ``atomTokenId`` for ``payment``; AtomPayCallError unless ``OTS0000``."""
+        config = self.config
+        request = build_auth_request(
+            **self._transaction(payment),
+            product=config.product,
+            cust_email=payment.email,
+            cust_mobile=payment.phone,
+            udfs=(str(payment.event_id), str(payment.user_id), "", "", payment.event_type),
+        )
+        reply = await self._call(config.auth_url, request)
+        details = object_of(reply.get("responseDetails"))
+        code = code_of(details.get("txnStatusCode"))
+        if code != SUCCESS_CODE:
+            description = text_of(details.get("txnDescription")) or "no description"
+            raise AtomPayCallError(f"AtomPay answered {code or 'no status'}: {description}", code)
+        token = text_of(reply.get("atomTokenId"))
+        if not token:
+            raise AtomPayCallError("AtomPay answered OTS0000 without an atomTokenId", code)
+        return token
+
+    async def query_status(self, payment: Payment) -> StatusReport:
+        """The status API's answer about ``payment``."""
+        request = build_status_request(
+            **self._transaction(payment), hash_key=self.config.req_hash_key
+        )
+        reply = await self._call(self.config.status_url, request)
+        entry = _status_entry(reply.get("payInstrument"), payment.merch_txn_id)
+        code = code_of(object_of(entry.get("responseDetails")).get("statusCode"))
+        if not code:
+            raise AtomPayCallError("AtomPay's status answer has no statusCode")
+        pay = object_of(entry.get("payDetails"))
+        bank = object_of(object_of(entry.get("payModeSpecificData")).get("bankDetails"))
+        return StatusReport(
+            status_code=code,
+            atom_txn_id=text_of(pay.get("atomTxnId")),
+            bank_txn_id=text_of(bank.get("bankTxnId")),
+            amount=amount_of(pay.get("amount")),
+        )
+
+    def _transaction(self, payment: Payment) -> _Transaction:
+        return _Transaction(
+            merch_id=self.config.merch_id,
+            password=self.config.password,
+            merch_txn_id=payment.merch_txn_id,
+            merch_txn_date=payment.created_at,
+            amount=payment.amount,
+        )
+
+    async def _call(self, url: str, request: dict[str, Any]) -> dict[str, Any]:
+        """POST ``encData=…&merchId=…`` and return the decrypted JSON of the reply."""
+        config = self.config
+        body = encode_form(config.merch_id, encrypt_json(request, config.req_enc_key))
+        timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
+        try:
+            async with self.http.post(
+                url, data=body, headers=_FORM_HEADERS, timeout=timeout
+            ) as response:
+                status = response.status
+                raw = await response.read()
+        except TimeoutError:
+            raise AtomPayCallError("AtomPay did not answer in time") from None
+        except aiohttp.ClientError as exc:
+            name = type(exc).__name__
+            raise AtomPayCallError(f"AtomPay could not be reached ({name})") from None
+        if status != 200:
+            raise AtomPayCallError(f"AtomPay answered HTTP {status}")
+        return _decode_reply(raw, config)
 
 
 def _status_entry(instruments: Any, merch_txn_id: str) -> dict[str, Any]:
@@ -122,25 +158,6 @@ def _status_entry(instruments: Any, merch_txn_id: str) -> dict[str, Any]:
             if text_of(merch.get("merchTxnId")) in (None, merch_txn_id):
                 return entry
     raise AtomPayCallError("AtomPay's status answer does not describe this transaction")
-
-
-async def _call(
-    http: aiohttp.ClientSession, config: AtomPayConfig, url: str, request: dict[str, Any]
-) -> dict[str, Any]:
-    """POST ``encData=…&merchId=…`` and return the decrypted JSON of the reply."""
-    body = encode_form(config.merch_id, encrypt_json(request, config.req_enc_key))
-    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
-    try:
-        async with http.post(url, data=body, headers=_FORM_HEADERS, timeout=timeout) as response:
-            status = response.status
-            raw = await response.read()
-    except TimeoutError:
-        raise AtomPayCallError("AtomPay did not answer in time") from None
-    except aiohttp.ClientError as exc:
-        raise AtomPayCallError(f"AtomPay could not be reached ({type(exc).__name__})") from None
-    if status != 200:
-        raise AtomPayCallError(f"AtomPay answered HTTP {status}")
-    return _decode_reply(raw, config)
 
 
 def _decode_reply(raw: bytes, config: AtomPayConfig) -> dict[str, Any]:

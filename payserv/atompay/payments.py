@@ -7,7 +7,7 @@ import string
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 import structlog
@@ -163,14 +163,19 @@ async def mark_failed_to_initiate(
     return updated is not None
 
 
+class Outcome(Protocol):
+    """What AtomPay said about a transaction: a callback or a status-API answer."""
+
+    @property
+    def status_code(self) -> str: ...
+    @property
+    def atom_txn_id(self) -> str | None: ...
+    @property
+    def bank_txn_id(self) -> str | None: ...
+
+
 async def settle(
-    conn: asyncpg.Connection,
-    merch_txn_id: str,
-    status: str,
-    *,
-    atompay_transaction_id: str | None,
-    bank_transaction_id: str | None,
-    status_code: str,
+    conn: asyncpg.Connection, merch_txn_id: str, status: str, outcome: Outcome
 ) -> bool:
     """Settle an initiated payment as ``success`` or ``failed``; False if already settled.
 
@@ -183,9 +188,9 @@ async def settle(
             query("atompay_settle"),
             merch_txn_id,
             status,
-            atompay_transaction_id,
-            bank_transaction_id,
-            status_code,
+            outcome.atom_txn_id,
+            outcome.bank_txn_id,
+            outcome.status_code,
         )
         if updated is None or status != SUCCESS:
             return updated is not None
