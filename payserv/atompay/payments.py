@@ -31,11 +31,9 @@ INITIATED, SUCCESS, FAILED, FAILED_TO_INITIATE = (
 
 
 @dataclass(frozen=True)
-class Payment:
-    """A payment row."""
+class NewPayment:
+    """What ``POST /atompay`` asks for; the amount is added from the event."""
 
-    id: int
-    merch_txn_id: str
     user_id: int
     event_id: int
     event_type: str
@@ -43,6 +41,14 @@ class Payment:
     phone: str
     team_name: str | None
     team_members: list[str]
+
+
+@dataclass(frozen=True)
+class Payment(NewPayment):
+    """A payment row: what was asked for, and what payserv and AtomPay added."""
+
+    id: int
+    merch_txn_id: str
     amount: Decimal
     status: str
     atom_token_id: str | None
@@ -79,19 +85,6 @@ class Payment:
             "updated_at": isoformat(self.updated_at),
             "settled_at": isoformat(self.settled_at),
         }
-
-
-@dataclass(frozen=True)
-class NewPayment:
-    """What ``POST /atompay`` asks for; the amount is added from the event."""
-
-    user_id: int
-    event_id: int
-    event_type: str
-    email: str
-    phone: str
-    team_name: str | None
-    team_members: list[str]
 
 
 def new_merch_txn_id() -> str:
