@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from payserv.atompay_events import seed_demo_events
+from payserv.atompay.events import seed_demo_events
 from payserv.settings import Settings
 from payserv.shop_seed import seed_shop
 

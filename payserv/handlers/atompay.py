@@ -8,13 +8,14 @@ import aiohttp_jinja2
 from aiohttp import web
 from yarl import URL
 
-from payserv import atompay
-from payserv.atompay_callback import read_callback
-from payserv.atompay_config import AtomPayConfig, atompay_config
-from payserv.atompay_events import Event, create_event, get_event, list_events
-from payserv.atompay_payments import INITIATED, Payment, get_payment, get_user_payment
-from payserv.atompay_payments import list_user_payments as list_payments
-from payserv.atompay_requests import read_new_event, read_new_payment
+from payserv.atompay.callback import accept_callback, read_callback
+from payserv.atompay.checkout import start_payment
+from payserv.atompay.client import AtomPayClient
+from payserv.atompay.config import AtomPayConfig, atompay_config
+from payserv.atompay.events import Event, create_event, get_event, list_events
+from payserv.atompay.payments import INITIATED, Payment, get_payment, get_user_payment
+from payserv.atompay.payments import list_user_payments as list_payments
+from payserv.atompay.requests import read_new_event, read_new_payment
 from payserv.auth import require_superuser, require_user
 from payserv.context import HTTP, POOL, SETTINGS
 from payserv.errors import BadRequestError, NotFoundError
@@ -66,7 +67,8 @@ async def payment_start(request: web.Request) -> web.Response:
     user = await require_user(request)
     config = atompay_config(request.app[SETTINGS])
     new = read_new_payment(await read_json_object(request), user.id)
-    started = await atompay.start_payment(request.app[POOL], request.app[HTTP], config, new)
+    client = AtomPayClient(request.app[HTTP], config)
+    started = await start_payment(request.app[POOL], client, new)
     payment = started.payment
     checkout = request.app.router["page.atompay_checkout"].url_for(
         merch_txn_id=payment.merch_txn_id
@@ -103,7 +105,7 @@ async def callback(request: web.Request) -> web.Response:
         raise BadRequestError("encData is required", field="encData")
     decoded = read_callback(enc_data.strip(), config)
     async with request.app[POOL].acquire() as conn, conn.transaction():
-        payment = await atompay.accept_callback(conn, config, decoded)
+        payment = await accept_callback(conn, config, decoded)
     return web.Response(
         status=303, headers={"Location": _return_location(request, config, payment)}
     )

@@ -6,9 +6,11 @@ import asyncio
 
 import structlog
 
-from payserv.atompay import reconcile_payment
-from payserv.atompay_config import atompay_config, missing_variables
-from payserv.atompay_payments import Payment, due_for_reconcile
+from payserv.atompay import tasks
+from payserv.atompay.client import AtomPayClient
+from payserv.atompay.config import atompay_config, missing_variables
+from payserv.atompay.payments import Payment, due_for_reconcile
+from payserv.atompay.reconciliation import reconcile_payment
 from payserv.database import is_connection_loss
 from payserv.queue import JobDeps, JobSpec
 from payserv.settings import Settings
@@ -40,14 +42,14 @@ async def reconcile_payments(deps: JobDeps, timestamp: int = 0) -> None:
 
 async def _reconcile_due(deps: JobDeps) -> list[str]:
     """Reconcile the due payments; every call has ended when this returns or raises."""
-    config = atompay_config(deps.settings)
+    client = AtomPayClient(deps.http, atompay_config(deps.settings))
     async with deps.pool.acquire() as conn:
         due = await due_for_reconcile(conn, deps.settings.atompay_reconcile_after, BATCH_SIZE)
     limit = asyncio.Semaphore(CONCURRENCY)
 
     async def one(payment: Payment) -> str:
         async with limit:
-            return await reconcile_payment(deps.pool, deps.http, config, payment)
+            return await reconcile_payment(deps.pool, client, payment)
 
     # return_exceptions: one failure must not leave the other calls running on their own
     # after the job has ended.
@@ -73,5 +75,5 @@ def _cron(settings: Settings) -> str:
 
 
 JOBS = [
-    JobSpec(name="atompay.reconcile_payments", function=reconcile_payments, cron=_cron),
+    JobSpec(name=tasks.RECONCILE_PAYMENTS, function=reconcile_payments, cron=_cron),
 ]

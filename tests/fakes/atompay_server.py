@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from payserv.atompay_crypto import (
+from payserv.atompay.crypto import (
     AtomPayCryptoError,
     callback_signature,
     decrypt_json,

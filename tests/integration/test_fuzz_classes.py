@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from payserv.atompay_config import REQUIRED_VARIABLES
+from payserv.atompay.config import REQUIRED_VARIABLES
 from payserv.gateway_merchants import TEST_API_KEY, TEST_API_SECRET
 from tests.conftest import AppFactory, UserFactory
 from tests.helpers.hostile import (

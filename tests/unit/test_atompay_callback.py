@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from payserv.atompay_callback import read_callback
-from payserv.atompay_config import AtomPayConfig
-from payserv.atompay_crypto import callback_signature, encrypt_json
+from payserv.atompay.callback import read_callback
+from payserv.atompay.config import AtomPayConfig
+from payserv.atompay.crypto import callback_signature, encrypt_json
 from payserv.errors import BadRequestError, SignatureError
 
 CONFIG = AtomPayConfig(

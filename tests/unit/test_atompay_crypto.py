@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from payserv.atompay_crypto import (
+from payserv.atompay.crypto import (
     AtomPayCryptoError,
     build_auth_request,
     build_status_request,

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import ClientTimeout, web
 from aiohttp.test_utils import TestClient
 
-from payserv.atompay_crypto import (
+from payserv.atompay.crypto import (
     AtomPayCryptoError,
     build_auth_request,
     build_status_request,

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from payserv import atompay_client
+from payserv.atompay import client as atompay_client
 from tests.conftest import AppFactory
 from tests.fakes.atompay_server import (
     AUTH_PATH,

@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from payserv.atompay_crypto import encrypt_json
+from payserv.atompay.crypto import encrypt_json
 from tests.conftest import UserFactory
 from tests.fakes.atompay_server import build_callback
 from tests.integration.atompay.conftest import Client, EventFactory, Sim, Start, start_payment

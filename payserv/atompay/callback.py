@@ -1,4 +1,4 @@
-"""AtomPay's callback to ``POST /response`` (DESIGN §8): decrypt, read, verify."""
+"""AtomPay's callback to ``POST /response`` (DESIGN §8): decrypt, read, verify, settle once."""
 
 from __future__ import annotations
 
@@ -6,16 +6,24 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from payserv.atompay_config import AtomPayConfig
-from payserv.atompay_crypto import (
+import asyncpg
+import structlog
+
+from payserv.atompay import payments
+from payserv.atompay.client import SUCCESS_CODE
+from payserv.atompay.config import AtomPayConfig
+from payserv.atompay.crypto import (
     AtomPayCryptoError,
     callback_signature,
     decrypt_json,
     format_amount,
     verify_signature,
 )
-from payserv.atompay_values import amount_of, code_of, object_of, text_of
-from payserv.errors import BadRequestError, SignatureError
+from payserv.atompay.payments import Payment
+from payserv.atompay.values import amount_of, code_of, object_of, text_of
+from payserv.errors import BadRequestError, NotFoundError, SignatureError
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,34 @@ def read_callback(enc_data: str, config: AtomPayConfig) -> Callback:
         bank_txn_id=text_of(object_of(mode.get("bankDetails")).get("bankTxnId")) or "",
         signature=pay.get("signature"),
     )
+
+
+async def accept_callback(
+    conn: asyncpg.Connection, config: AtomPayConfig, callback: Callback
+) -> Payment:
+    """Check a decrypted callback against the stored payment, then settle it once.
+
+    Unknown ``merchTxnId`` → 404; bad signature → 400 SIGNATURE_ERROR; another amount →
+    400. A payment that is already settled is returned unchanged (a replay).
+    """
+    payment = await payments.get_payment(conn, callback.merch_txn_id)
+    if payment is None:
+        raise NotFoundError("no payment has this merchTxnId")
+    callback.verify(config)
+    if not callback.amount_matches(payment.amount):
+        log.warning("atompay_callback_amount_mismatch", merch_txn_id=payment.merch_txn_id)
+        raise BadRequestError("the callback's amount differs from the payment's amount")
+    status = payments.SUCCESS if callback.status_code == SUCCESS_CODE else payments.FAILED
+    settled = await payments.settle(conn, payment.merch_txn_id, status, callback)
+    log.info(
+        "atompay_callback_accepted" if settled else "atompay_callback_replayed",
+        merch_txn_id=payment.merch_txn_id,
+        status=status,
+        status_code=callback.status_code,
+    )
+    current = await payments.get_payment(conn, payment.merch_txn_id)
+    assert current is not None
+    return current
 
 
 def _amounts(pay: dict[str, Any]) -> tuple[Decimal, Decimal, Decimal]:

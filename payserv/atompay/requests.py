@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from payserv.atompay_events import EVENT_KINDS
-from payserv.atompay_payments import NewPayment
+from payserv.atompay.events import EVENT_KINDS
+from payserv.atompay.payments import NewPayment
 from payserv.errors import BadRequestError
 from payserv.fields import require_int, require_str
 from payserv.money import parse_decimal_amount

@@ -7,12 +7,12 @@ import string
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 import structlog
 
-from payserv.atompay_crypto import format_txn_date
+from payserv.atompay.crypto import format_txn_date
 from payserv.errors import BadRequestError
 from payserv.fields import isoformat
 from payserv.queries import query
@@ -31,11 +31,9 @@ INITIATED, SUCCESS, FAILED, FAILED_TO_INITIATE = (
 
 
 @dataclass(frozen=True)
-class Payment:
-    """A payment row."""
+class NewPayment:
+    """What ``POST /atompay`` asks for; the amount is added from the event."""
 
-    id: int
-    merch_txn_id: str
     user_id: int
     event_id: int
     event_type: str
@@ -43,6 +41,14 @@ class Payment:
     phone: str
     team_name: str | None
     team_members: list[str]
+
+
+@dataclass(frozen=True)
+class Payment(NewPayment):
+    """A payment row: what was asked for, and what payserv and AtomPay added."""
+
+    id: int
+    merch_txn_id: str
     amount: Decimal
     status: str
     atom_token_id: str | None
@@ -79,19 +85,6 @@ class Payment:
             "updated_at": isoformat(self.updated_at),
             "settled_at": isoformat(self.settled_at),
         }
-
-
-@dataclass(frozen=True)
-class NewPayment:
-    """What ``POST /atompay`` asks for; the amount is added from the event."""
-
-    user_id: int
-    event_id: int
-    event_type: str
-    email: str
-    phone: str
-    team_name: str | None
-    team_members: list[str]
 
 
 def new_merch_txn_id() -> str:
@@ -163,14 +156,19 @@ async def mark_failed_to_initiate(
     return updated is not None
 
 
+class Outcome(Protocol):
+    """What AtomPay said about a transaction: a callback or a status-API answer."""
+
+    @property
+    def status_code(self) -> str: ...
+    @property
+    def atom_txn_id(self) -> str | None: ...
+    @property
+    def bank_txn_id(self) -> str | None: ...
+
+
 async def settle(
-    conn: asyncpg.Connection,
-    merch_txn_id: str,
-    status: str,
-    *,
-    atompay_transaction_id: str | None,
-    bank_transaction_id: str | None,
-    status_code: str,
+    conn: asyncpg.Connection, merch_txn_id: str, status: str, outcome: Outcome
 ) -> bool:
     """Settle an initiated payment as ``success`` or ``failed``; False if already settled.
 
@@ -183,9 +181,9 @@ async def settle(
             query("atompay_settle"),
             merch_txn_id,
             status,
-            atompay_transaction_id,
-            bank_transaction_id,
-            status_code,
+            outcome.atom_txn_id,
+            outcome.bank_txn_id,
+            outcome.status_code,
         )
         if updated is None or status != SUCCESS:
             return updated is not None
