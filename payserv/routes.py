@@ -13,7 +13,10 @@ from payserv.handlers import (
     users,
 )
 from payserv.handlers.gateway_routes import add_gateway_routes
-from payserv.handlers.shop_routes import add_shop_routes
+from payserv.handlers.shop import admin as shop_admin
+from payserv.handlers.shop import api as shop_api
+from payserv.handlers.shop import pages as shop_pages
+from payserv.handlers.shop import payments as shop_payments
 
 
 def setup_routes(app: web.Application) -> None:
@@ -44,7 +47,38 @@ def setup_routes(app: web.Application) -> None:
         "/api/check_payment_status/", polling.check_payment_status, name="status_simulator"
     )
     # ----- shop -----
-    add_shop_routes(app.router)
+    app.router.add_get("/api/shop/items", shop_api.list_items, name="shop_items")
+    app.router.add_post("/api/shop/items", shop_api.create_item, name="shop_create_item")
+    app.router.add_get("/api/shop/items/{id}", shop_api.get_item, name="shop_item")
+    app.router.add_patch("/api/shop/items/{id}", shop_api.update_item, name="shop_update_item")
+    app.router.add_get("/api/shop/discounts", shop_api.list_discounts, name="shop_discounts")
+    app.router.add_post(
+        "/api/shop/discounts", shop_api.create_discount, name="shop_create_discount"
+    )
+    app.router.add_get("/api/shop/taxes", shop_api.list_taxes, name="shop_taxes")
+    app.router.add_post("/api/shop/taxes", shop_api.create_tax, name="shop_create_tax")
+    app.router.add_get("/api/shop/orders", shop_api.list_orders, name="shop_orders")
+    app.router.add_post("/api/shop/orders", shop_api.create_order, name="shop_create_order")
+    app.router.add_get("/api/shop/orders/{id}", shop_api.get_order, name="shop_order")
+    app.router.add_get("/item/{id}", shop_pages.item_page, name="page.shop_item")
+    app.router.add_get("/order/{id}", shop_pages.order_page, name="page.shop_order")
+    app.router.add_get("/pay/item/{id}", shop_pages.pay_item_page, name="page.shop_pay_item")
+    app.router.add_get("/pay/order/{id}", shop_pages.pay_order_page, name="page.shop_pay_order")
+    app.router.add_get("/success", shop_pages.success_page, name="page.shop_success")
+    app.router.add_get("/cancel", shop_pages.cancel_page, name="page.shop_cancel")
+    app.router.add_get("/buy/{id}", shop_payments.buy_item, name="shop_buy_item")
+    app.router.add_get("/buy/order/{id}", shop_payments.buy_order, name="shop_buy_order")
+    app.router.add_get(
+        "/payment-intent/item/{id}", shop_payments.item_intent, name="shop_item_intent"
+    )
+    app.router.add_get(
+        "/payment-intent/order/{id}", shop_payments.order_intent, name="shop_order_intent"
+    )
+    app.router.add_post("/stripe/webhook", shop_payments.stripe_webhook, name="shop_stripe_webhook")
+    app.router.add_get("/admin", shop_admin.admin_redirect, name="page.admin_redirect")
+    app.router.add_get("/admin/", shop_admin.admin_index, name="page.admin")
+    app.router.add_post("/admin/login", shop_admin.admin_login, name="page.admin_login")
+    app.router.add_post("/admin/logout", shop_admin.admin_logout, name="page.admin_logout")
     # ----- atompay -----
     app.router.add_get("/api/events", atompay.events_list, name="atompay_events")
     app.router.add_post("/api/events", atompay.events_create)

@@ -6,7 +6,7 @@ import asyncpg
 
 from payserv.atompay.events import seed_demo_events
 from payserv.settings import Settings
-from payserv.shop_seed import seed_shop
+from payserv.shop.seed import seed_shop
 
 
 async def seed_demo_data(conn: asyncpg.Connection, settings: Settings) -> list[str]:

@@ -52,10 +52,14 @@ SELECT id, name, percent_off, amount_off, currency, created_at FROM shop_discoun
 
 -- name: shop_list_discounts
 -- A page of discounts, newest first: $1 limit, $2 offset.
-SELECT id, name, percent_off, amount_off, currency, created_at, count(*) OVER () AS total
+SELECT id, name, percent_off, amount_off, currency, created_at
 FROM shop_discounts
 ORDER BY created_at DESC, id DESC
 LIMIT $1 OFFSET $2;
+
+-- name: shop_count_discounts
+-- How many discounts exist (no parameters).
+SELECT count(*) FROM shop_discounts;
 
 -- name: shop_insert_tax
 -- Insert a tax: $1 name, $2 percentage, $3 inclusive.
@@ -70,10 +74,14 @@ FROM shop_taxes WHERE id = ANY($1::bigint[]) ORDER BY id;
 
 -- name: shop_list_taxes
 -- A page of taxes, newest first: $1 limit, $2 offset.
-SELECT id, name, percentage, inclusive, created_at, count(*) OVER () AS total
+SELECT id, name, percentage, inclusive, created_at
 FROM shop_taxes
 ORDER BY created_at DESC, id DESC
 LIMIT $1 OFFSET $2;
+
+-- name: shop_count_taxes
+-- How many taxes exist (no parameters).
+SELECT count(*) FROM shop_taxes;
 
 -- name: shop_insert_order
 -- Insert an order: $1 currency, $2 discount_id (nullable).
@@ -99,7 +107,7 @@ SELECT id, currency, discount_id, paid, created_at FROM shop_orders WHERE id = $
 
 -- name: shop_list_orders
 -- A page of orders, newest first: $1 limit, $2 offset.
-SELECT id, currency, discount_id, paid, created_at, count(*) OVER () AS total
+SELECT id, currency, discount_id, paid, created_at
 FROM shop_orders
 ORDER BY created_at DESC, id DESC
 LIMIT $1 OFFSET $2;

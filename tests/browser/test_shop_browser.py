@@ -9,7 +9,7 @@ from pathlib import Path
 from aiohttp import web
 from playwright.async_api import Browser, expect
 
-from payserv.handlers.shop_pages import STRIPE_JS_URL
+from payserv.handlers.shop.pages import STRIPE_JS_URL
 from tests.integration.shop.conftest import Client, Factory
 from tests.integration.shop.stripe_stub import StripeStub
 

@@ -19,7 +19,7 @@ from payserv.money import (
     to_minor_units,
     validate_currency,
 )
-from payserv.shop_money import parse_percentage
+from payserv.shop.money import parse_percentage
 
 
 @pytest.mark.parametrize(

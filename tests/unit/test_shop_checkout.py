@@ -8,17 +8,17 @@ from decimal import Decimal
 from typing import Any
 
 from payserv.settings import Settings
-from payserv.shop_catalog import Discount, Item, Tax
-from payserv.shop_checkout import (
+from payserv.shop.catalog import Discount, Item, Tax
+from payserv.shop.checkout import (
     coupon_params,
     idempotency_key,
     item_session_params,
     stripe_object_key,
     tax_rate_params,
 )
-from payserv.shop_money import to_minor
-from payserv.shop_webhooks import _paid_object
-from payserv.stripe_gateway import find_account
+from payserv.shop.money import to_minor
+from payserv.shop.stripe_client import find_account
+from payserv.shop.webhooks import _paid_object
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""payserv.shop_pricing: order totals as DESIGN §7 defines them."""
+"""payserv.shop.pricing: order totals as DESIGN §7 defines them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from payserv.money import to_minor_units
-from payserv.shop_pricing import (
+from payserv.shop.pricing import (
     DiscountSpec,
     OrderTotals,
     PricedLine,

@@ -250,3 +250,20 @@ async def test_percentages_as_precise_as_their_column(
         admin_headers,
     )
     assert (discount["percent_off"], tax["percentage"]) == (12.25, 7.1234)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/shop/items", {"name": "Mug", "price": "1.00", "currency": "USD"}),
+        ("/api/shop/discounts", {"name": "d", "percent_off": 10}),
+        ("/api/shop/taxes", {"name": "t", "percentage": 5, "inclusive": False}),
+    ],
+)
+async def test_list_total_stays_exact_past_the_last_page(
+    start_app: AppFactory, admin_headers: dict[str, str], path: str, body: dict[str, Any]
+) -> None:
+    client = await start_app(run_worker=False)
+    await post_ok(client, path, body, admin_headers)
+    listed = await (await client.get(f"{path}?offset=5", headers=admin_headers)).json()
+    assert listed == {"data": [], "total": 1, "limit": 10, "offset": 5}

@@ -7,8 +7,8 @@ from decimal import Decimal
 import asyncpg
 from asyncpg.connection import LoggedQuery
 
-from payserv.shop_catalog import insert_discount, insert_item, insert_tax
-from payserv.shop_orders import NewOrder, create_order, list_orders
+from payserv.shop.catalog import insert_discount, insert_item, insert_tax
+from payserv.shop.orders import NewOrder, create_order, list_orders
 from tests.conftest import AppFactory
 
 

@@ -11,10 +11,10 @@ import asyncpg
 import structlog
 
 from payserv.queries import query
-from payserv.shop_catalog import Discount, Item, Tax
-from payserv.shop_money import to_minor
-from payserv.shop_orders import Order
-from payserv.stripe_gateway import StripeGateway
+from payserv.shop.catalog import Discount, Item, Tax
+from payserv.shop.money import to_minor
+from payserv.shop.orders import Order
+from payserv.shop.stripe_client import StripeGateway
 
 log = structlog.get_logger(__name__)
 

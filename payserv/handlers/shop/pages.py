@@ -8,9 +8,9 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from payserv.context import SETTINGS
-from payserv.handlers.shop_api import item_of_path, order_of_path
-from payserv.shop_catalog import money_text
-from payserv.stripe_gateway import find_account, missing_key_message
+from payserv.handlers.shop.api import item_of_path, order_of_path
+from payserv.shop.catalog import money_text
+from payserv.shop.stripe_client import find_account, missing_key_message
 
 # Where pages load Stripe.js from; tests set it to "" (or an unreachable URL) because
 # js.stripe.com is out of reach there, and the pages then fall back to ``location = url``.

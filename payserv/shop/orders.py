@@ -13,17 +13,19 @@ import asyncpg
 from payserv.errors import BadRequestError, NotFoundError
 from payserv.fields import isoformat
 from payserv.queries import query
-from payserv.shop_catalog import (
+from payserv.shop.catalog import (
     Discount,
     Tax,
     discount_from_row,
+    fetch_page,
+    found,
     get_discount,
     get_items,
     get_taxes,
     money_text,
     tax_from_row,
 )
-from payserv.shop_money import OrderTotals, order_totals
+from payserv.shop.money import OrderTotals, order_totals
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,7 @@ async def create_order(conn: asyncpg.Connection, new: NewOrder) -> Order:
     item_ids = [item_id for item_id, _ in new.lines]
     items = await get_items(conn, item_ids)
     for item_id in item_ids:
-        if item_id not in items:
-            raise NotFoundError(f"item {item_id} does not exist", field="items")
+        found(items.get(item_id), f"item {item_id}", field="items")
     currencies = {items[item_id].currency for item_id in item_ids}
     if len(currencies) > 1:
         raise BadRequestError(
@@ -103,9 +104,11 @@ async def create_order(conn: asyncpg.Connection, new: NewOrder) -> Order:
         )
     currency = currencies.pop()
     if new.discount_id is not None:
-        discount = await get_discount(conn, new.discount_id)
-        if discount is None:
-            raise NotFoundError(f"discount {new.discount_id} does not exist", field="discount_id")
+        discount = found(
+            await get_discount(conn, new.discount_id),
+            f"discount {new.discount_id}",
+            field="discount_id",
+        )
         if discount.currency is not None and discount.currency != currency:
             raise BadRequestError(
                 f"discount is in {discount.currency}, the order is in {currency}",
@@ -131,11 +134,15 @@ async def get_order(conn: asyncpg.Connection, order_id: int) -> Order | None:
     return (await _load(conn, [row]))[0] if row else None
 
 
+async def require_order(conn: asyncpg.Connection, order_id: int) -> Order:
+    """The order, or 404."""
+    return found(await get_order(conn, order_id), f"order {order_id}")
+
+
 async def list_orders(conn: asyncpg.Connection, limit: int, offset: int) -> tuple[list[Order], int]:
     """A page of orders and the total count, in a fixed number of queries whatever the page."""
-    rows = await conn.fetch(query("shop_list_orders"), limit, offset)
-    total = await conn.fetchval(query("shop_count_orders"))
-    return await _load(conn, rows), int(total)
+    rows, total = await fetch_page(conn, "shop_list_orders", "shop_count_orders", limit, offset)
+    return await _load(conn, rows), total
 
 
 async def _load(conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> list[Order]:

@@ -2,42 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import aiohttp_jinja2
-import asyncpg
 from aiohttp import web
 
 from payserv.context import POOL, SETTINGS
 from payserv.errors import AuthenticationError, TooManyRequestsError
 from payserv.login_throttle import login
-from payserv.queries import query
+from payserv.shop.overview import shop_tables
 from payserv.users import User, get_user, issue_token, read_token
 
 COOKIE = "payserv_admin"
-_LIMIT = 100
-_TABLES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    ("items", "Items", "shop_list_items", ("id", "name", "price", "currency", "created_at")),
-    (
-        "orders",
-        "Orders",
-        "shop_list_orders",
-        ("id", "currency", "discount_id", "paid", "created_at"),
-    ),
-    (
-        "discounts",
-        "Discounts",
-        "shop_list_discounts",
-        ("id", "name", "percent_off", "amount_off", "currency", "created_at"),
-    ),
-    ("taxes", "Taxes", "shop_list_taxes", ("id", "name", "percentage", "inclusive", "created_at")),
-    (
-        "purchases",
-        "Stripe purchases",
-        "shop_list_purchases",
-        ("id", "reference", "kind", "stripe_id", "amount", "currency", "status", "paid_at"),
-    ),
-)
 
 
 async def _cookie_user(request: web.Request) -> User | None:
@@ -60,22 +34,10 @@ async def admin_index(request: web.Request) -> web.StreamResponse:
     if user is None:
         return aiohttp_jinja2.render_template("admin/login.html", request, {"error": None})
     async with request.app[POOL].acquire() as conn:
-        tables = [await _table(conn, *spec) for spec in _TABLES]
+        tables = await shop_tables(conn)
     return aiohttp_jinja2.render_template(
         "admin/index.html", request, {"user": user, "tables": tables}
     )
-
-
-async def _table(
-    conn: asyncpg.Connection, slug: str, title: str, name: str, columns: tuple[str, ...]
-) -> dict[str, Any]:
-    rows = await conn.fetch(query(name), _LIMIT, 0)
-    return {
-        "slug": slug,
-        "title": title,
-        "columns": columns,
-        "rows": [[row[column] for column in columns] for row in rows],
-    }
 
 
 async def admin_login(request: web.Request) -> web.StreamResponse:

@@ -7,8 +7,8 @@ from decimal import Decimal
 import asyncpg
 
 from payserv.queries import query
-from payserv.shop_catalog import insert_discount, insert_item, insert_tax
-from payserv.shop_orders import NewOrder, create_order
+from payserv.shop.catalog import insert_discount, insert_item, insert_tax
+from payserv.shop.orders import NewOrder, create_order
 
 DEMO_ITEMS = (
     ("Coffee mug", "A white ceramic mug, 350 ml.", Decimal("12.50"), "USD"),

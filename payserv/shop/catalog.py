@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 
+from payserv.errors import NotFoundError
 from payserv.fields import isoformat
 from payserv.money import format_money
 from payserv.queries import query
@@ -94,6 +95,24 @@ def number(value: Decimal) -> int | float:
     return float(normalized)
 
 
+T = TypeVar("T")
+
+
+def found(value: T | None, what: str, *, field: str | None = None) -> T:
+    """``value``, or 404 ``<what> does not exist`` (naming ``field`` when it came from one)."""
+    if value is None:
+        raise NotFoundError(f"{what} does not exist", field=field)
+    return value
+
+
+async def fetch_page(
+    conn: asyncpg.Connection, list_name: str, count_name: str, limit: int, offset: int
+) -> tuple[list[asyncpg.Record], int]:
+    """Rows of the list query ``list_name`` and the exact total of ``count_name``."""
+    rows = await conn.fetch(query(list_name), limit, offset)
+    return rows, int(await conn.fetchval(query(count_name)))
+
+
 def _fields(row: asyncpg.Record, names: tuple[str, ...]) -> dict[str, Any]:
     return {name: row[name] for name in names}
 
@@ -147,6 +166,11 @@ async def get_item(conn: asyncpg.Connection, item_id: int) -> Item | None:
     return item_from_row(row) if row else None
 
 
+async def require_item(conn: asyncpg.Connection, item_id: int) -> Item:
+    """The item, or 404."""
+    return found(await get_item(conn, item_id), f"item {item_id}")
+
+
 async def get_items(conn: asyncpg.Connection, item_ids: list[int]) -> dict[int, Item]:
     """The items among ``item_ids`` that exist, by id."""
     rows = await conn.fetch(query("shop_get_items"), item_ids)
@@ -155,9 +179,8 @@ async def get_items(conn: asyncpg.Connection, item_ids: list[int]) -> dict[int, 
 
 async def list_items(conn: asyncpg.Connection, limit: int, offset: int) -> tuple[list[Item], int]:
     """A page of items and the total count."""
-    rows = await conn.fetch(query("shop_list_items"), limit, offset)
-    total = await conn.fetchval(query("shop_count_items"))
-    return [item_from_row(row) for row in rows], int(total)
+    rows, total = await fetch_page(conn, "shop_list_items", "shop_count_items", limit, offset)
+    return [item_from_row(row) for row in rows], total
 
 
 async def insert_discount(
@@ -180,6 +203,16 @@ async def get_discount(conn: asyncpg.Connection, discount_id: int) -> Discount |
     return discount_from_row(row) if row else None
 
 
+async def list_discounts(
+    conn: asyncpg.Connection, limit: int, offset: int
+) -> tuple[list[Discount], int]:
+    """A page of discounts and the total count."""
+    rows, total = await fetch_page(
+        conn, "shop_list_discounts", "shop_count_discounts", limit, offset
+    )
+    return [discount_from_row(row) for row in rows], total
+
+
 async def insert_tax(
     conn: asyncpg.Connection, name: str, percentage: Decimal, inclusive: bool
 ) -> Tax:
@@ -192,9 +225,7 @@ async def get_taxes(conn: asyncpg.Connection, tax_ids: list[int]) -> list[Tax]:
     return [tax_from_row(row) for row in await conn.fetch(query("shop_get_taxes"), tax_ids)]
 
 
-async def list_page(
-    conn: asyncpg.Connection, name: str, limit: int, offset: int
-) -> tuple[list[asyncpg.Record], int]:
-    """Rows of a ``count(*) OVER ()`` list query and the total (0 past the end)."""
-    rows = await conn.fetch(query(name), limit, offset)
-    return rows, int(rows[0]["total"]) if rows else 0
+async def list_taxes(conn: asyncpg.Connection, limit: int, offset: int) -> tuple[list[Tax], int]:
+    """A page of taxes and the total count."""
+    rows, total = await fetch_page(conn, "shop_list_taxes", "shop_count_taxes", limit, offset)
+    return [tax_from_row(row) for row in rows], total

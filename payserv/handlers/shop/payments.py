@@ -11,8 +11,8 @@ from aiohttp import web
 
 from payserv.context import HTTP, POOL, SETTINGS
 from payserv.errors import BadRequestError, ConfigurationError
-from payserv.handlers.shop_api import item_of_path, order_of_path
-from payserv.shop_checkout import (
+from payserv.handlers.shop.api import item_of_path, order_of_path
+from payserv.shop.checkout import (
     ensure_coupon,
     ensure_tax_rate,
     idempotency_key,
@@ -23,10 +23,10 @@ from payserv.shop_checkout import (
     order_session_params,
     record_purchase,
 )
-from payserv.shop_money import to_minor
-from payserv.shop_orders import Order
-from payserv.shop_webhooks import handle_event, verify_event
-from payserv.stripe_gateway import StripeGateway, publishable_key_variable, require_account
+from payserv.shop.money import to_minor
+from payserv.shop.orders import Order
+from payserv.shop.stripe_client import StripeGateway, publishable_key_variable, require_account
+from payserv.shop.webhooks import handle_event, verify_event
 from payserv.web import json_response
 
 log = structlog.get_logger(__name__)

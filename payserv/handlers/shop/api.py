@@ -2,56 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from functools import partial
+from typing import Any, TypeVar
 
+import asyncpg
 from aiohttp import web
 
 from payserv.auth import require_superuser
 from payserv.context import POOL
 from payserv.errors import BadRequestError, NotFoundError
 from payserv.fields import MAX_BIGINT, plain_int, require_int, require_str
-from payserv.shop_catalog import (
-    Item,
-    discount_from_row,
-    insert_discount,
-    insert_item,
-    insert_tax,
-    list_page,
-    tax_from_row,
-)
-from payserv.shop_catalog import (
-    get_item as fetch_item,
-)
-from payserv.shop_catalog import (
-    list_items as fetch_items,
-)
-from payserv.shop_catalog import (
-    update_item as change_item,
-)
-from payserv.shop_money import (
+from payserv.shop import catalog, orders
+from payserv.shop.catalog import Item
+from payserv.shop.money import (
     PERCENT_OFF_PLACES,
     TAX_PERCENTAGE_PLACES,
     parse_currency,
     parse_money,
     parse_percentage,
 )
-from payserv.shop_orders import (
-    NewOrder,
-    Order,
-)
-from payserv.shop_orders import (
-    create_order as insert_order,
-)
-from payserv.shop_orders import (
-    get_order as fetch_order,
-)
-from payserv.shop_orders import (
-    list_orders as fetch_orders,
-)
-from payserv.web import json_response, page_body, page_response, pagination, read_json_object
+from payserv.shop.orders import NewOrder, Order
+from payserv.web import JsonObject, json_response, page_response, read_json_object
 
 MAX_ID = MAX_BIGINT
 MAX_LINES = 100
+
+T = TypeVar("T")
 
 
 def path_id(request: web.Request) -> int:
@@ -62,29 +40,43 @@ def path_id(request: web.Request) -> int:
     return value
 
 
+async def _of_path(
+    request: web.Request, load: Callable[[asyncpg.Connection, int], Awaitable[T]]
+) -> T:
+    object_id = path_id(request)
+    async with request.app[POOL].acquire() as conn:
+        return await load(conn, object_id)
+
+
 async def item_of_path(request: web.Request) -> Item:
     """The item ``{id}`` names, or 404."""
-    item_id = path_id(request)
-    async with request.app[POOL].acquire() as conn:
-        item = await fetch_item(conn, item_id)
-    if item is None:
-        raise NotFoundError(f"item {item_id} does not exist")
-    return item
+    return await _of_path(request, catalog.require_item)
 
 
 async def order_of_path(request: web.Request) -> Order:
     """The order ``{id}`` names, or 404."""
-    order_id = path_id(request)
-    async with request.app[POOL].acquire() as conn:
-        order = await fetch_order(conn, order_id)
-    if order is None:
-        raise NotFoundError(f"order {order_id} does not exist")
-    return order
+    return await _of_path(request, orders.require_order)
+
+
+async def _superuser_body(request: web.Request) -> tuple[dict[str, Any], str]:
+    """A superuser's JSON body and the ``name`` every catalog object has."""
+    await require_superuser(request)
+    body = await read_json_object(request)
+    return body, require_str(body, "name", max_length=200)
+
+
+async def _created(
+    request: web.Request, insert: Callable[[asyncpg.Connection], Awaitable[JsonObject]]
+) -> web.Response:
+    """201 with what ``insert`` stored, in one transaction."""
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        created = await insert(conn)
+    return json_response(created.to_json(), status=201)
 
 
 async def list_items(request: web.Request) -> web.Response:
     """``GET /api/shop/items``: public, newest first."""
-    return await page_response(request, fetch_items)
+    return await page_response(request, catalog.list_items)
 
 
 async def get_item(request: web.Request) -> web.Response:
@@ -94,15 +86,18 @@ async def get_item(request: web.Request) -> web.Response:
 
 async def create_item(request: web.Request) -> web.Response:
     """``POST /api/shop/items`` ``{"name", "description"?, "price", "currency"}`` → 201."""
-    await require_superuser(request)
-    body = await read_json_object(request)
-    name = require_str(body, "name", max_length=200)
+    body, name = await _superuser_body(request)
     description = require_str(body, "description", min_length=0, max_length=5000, required=False)
     currency = parse_currency(body, "currency")
     price = parse_money(body, "price", currency)
-    async with request.app[POOL].acquire() as conn:
-        item = await insert_item(conn, name, description or "", price, currency)
-    return json_response(item.to_json(), status=201)
+    insert = partial(
+        catalog.insert_item,
+        name=name,
+        description=description or "",
+        price=price,
+        currency=currency,
+    )
+    return await _created(request, insert)
 
 
 async def update_item(request: web.Request) -> web.Response:
@@ -116,76 +111,66 @@ async def update_item(request: web.Request) -> web.Response:
     if "description" in body:
         changes["description"] = require_str(body, "description", min_length=0, max_length=5000)
     async with request.app[POOL].acquire() as conn, conn.transaction():
-        item = await fetch_item(conn, item_id)
-        if item is None:
-            raise NotFoundError(f"item {item_id} does not exist")
+        item = await catalog.require_item(conn, item_id)
         currency = parse_currency(body, "currency") if "currency" in body else item.currency
         changes["currency"] = currency
         # A new currency must fit the price too (JPY has no decimals).
         price = body["price"] if "price" in body else str(item.price)
         changes["price"] = parse_money({"price": price}, "price", currency)
-        updated = await change_item(conn, item_id, changes)
-    assert updated is not None
-    return json_response(updated.to_json())
+        updated = await catalog.update_item(conn, item_id, changes)
+    return json_response(catalog.found(updated, f"item {item_id}").to_json())
+
+
+def parse_discount(body: dict[str, Any]) -> tuple[Decimal | None, Decimal | None, str | None]:
+    """``(percent_off, amount_off, currency)``: exactly one kind of discount, strictly parsed."""
+    has_percent = body.get("percent_off") is not None
+    if has_percent == (body.get("amount_off") is not None):
+        raise BadRequestError("give exactly one of percent_off or amount_off", field="percent_off")
+    if has_percent:
+        places = PERCENT_OFF_PLACES
+        percent = parse_percentage(body, "percent_off", allow_zero=False, max_places=places)
+        return percent, None, None
+    currency = parse_currency(body, "currency")
+    return None, parse_money(body, "amount_off", currency), currency
 
 
 async def create_discount(request: web.Request) -> web.Response:
     """``POST /api/shop/discounts``: ``{"name", "percent_off"}`` or ``{"name", "amount_off",
     "currency"}`` → 201."""
-    await require_superuser(request)
-    body = await read_json_object(request)
-    name = require_str(body, "name", max_length=200)
-    has_percent = body.get("percent_off") is not None
-    has_amount = body.get("amount_off") is not None
-    if has_percent == has_amount:
-        raise BadRequestError("give exactly one of percent_off or amount_off", field="percent_off")
-    async with request.app[POOL].acquire() as conn:
-        if has_percent:
-            percent = parse_percentage(
-                body, "percent_off", allow_zero=False, max_places=PERCENT_OFF_PLACES
-            )
-            discount = await insert_discount(conn, name, percent, None, None)
-        else:
-            currency = parse_currency(body, "currency")
-            amount = parse_money(body, "amount_off", currency)
-            discount = await insert_discount(conn, name, None, amount, currency)
-    return json_response(discount.to_json(), status=201)
+    body, name = await _superuser_body(request)
+    percent_off, amount_off, currency = parse_discount(body)
+    insert = partial(
+        catalog.insert_discount,
+        name=name,
+        percent_off=percent_off,
+        amount_off=amount_off,
+        currency=currency,
+    )
+    return await _created(request, insert)
 
 
 async def list_discounts(request: web.Request) -> web.Response:
     """``GET /api/shop/discounts`` (superuser)."""
     await require_superuser(request)
-    limit, offset = pagination(request)
-    async with request.app[POOL].acquire() as conn:
-        rows, total = await list_page(conn, "shop_list_discounts", limit, offset)
-    data = [discount_from_row(row).to_json() for row in rows]
-    return json_response(page_body(data, total, limit, offset))
+    return await page_response(request, catalog.list_discounts)
 
 
 async def create_tax(request: web.Request) -> web.Response:
     """``POST /api/shop/taxes`` ``{"name", "percentage", "inclusive"}`` → 201."""
-    await require_superuser(request)
-    body = await read_json_object(request)
-    name = require_str(body, "name", max_length=200)
-    percentage = parse_percentage(
-        body, "percentage", allow_zero=True, max_places=TAX_PERCENTAGE_PLACES
-    )
+    body, name = await _superuser_body(request)
+    places = TAX_PERCENTAGE_PLACES
+    percentage = parse_percentage(body, "percentage", allow_zero=True, max_places=places)
     inclusive = body.get("inclusive")
     if not isinstance(inclusive, bool):
         raise BadRequestError("inclusive must be true or false", field="inclusive")
-    async with request.app[POOL].acquire() as conn:
-        tax = await insert_tax(conn, name, percentage, inclusive)
-    return json_response(tax.to_json(), status=201)
+    insert = partial(catalog.insert_tax, name=name, percentage=percentage, inclusive=inclusive)
+    return await _created(request, insert)
 
 
 async def list_taxes(request: web.Request) -> web.Response:
     """``GET /api/shop/taxes`` (superuser)."""
     await require_superuser(request)
-    limit, offset = pagination(request)
-    async with request.app[POOL].acquire() as conn:
-        rows, total = await list_page(conn, "shop_list_taxes", limit, offset)
-    data = [tax_from_row(row).to_json() for row in rows]
-    return json_response(page_body(data, total, limit, offset))
+    return await page_response(request, catalog.list_taxes)
 
 
 async def create_order(request: web.Request) -> web.Response:
@@ -193,9 +178,7 @@ async def create_order(request: web.Request) -> web.Response:
     "tax_ids"?}`` → 201."""
     await require_superuser(request)
     new = parse_new_order(await read_json_object(request))
-    async with request.app[POOL].acquire() as conn, conn.transaction():
-        order = await insert_order(conn, new)
-    return json_response(order.to_json(), status=201)
+    return await _created(request, partial(orders.create_order, new=new))
 
 
 def parse_new_order(body: dict[str, Any]) -> NewOrder:
@@ -224,7 +207,7 @@ def parse_new_order(body: dict[str, Any]) -> NewOrder:
 async def list_orders(request: web.Request) -> web.Response:
     """``GET /api/shop/orders`` (superuser), newest first."""
     await require_superuser(request)
-    return await page_response(request, fetch_orders)
+    return await page_response(request, orders.list_orders)
 
 
 async def get_order(request: web.Request) -> web.Response:

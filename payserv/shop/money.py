@@ -1,4 +1,4 @@
-"""The shop's view of money: request parsing and order totals over payserv.money/shop_pricing."""
+"""The shop's view of money: request parsing and order totals (payserv.money, shop.pricing)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from payserv import money
 from payserv.errors import BadRequestError
-from payserv.shop_pricing import (
+from payserv.shop.pricing import (
     DiscountSpec,
     OrderTotals,
     PricedLine,
@@ -17,7 +17,7 @@ from payserv.shop_pricing import (
 )
 
 if TYPE_CHECKING:
-    from payserv.shop_orders import Order
+    from payserv.shop.orders import Order
 
 MAX_MINOR_UNITS = 10**12
 # Decimals the columns hold: shop_discounts.percent_off numeric(5, 2), shop_taxes.percentage
@@ -69,7 +69,7 @@ def parse_percentage(
 
 
 def order_totals(order: Order) -> OrderTotals:
-    """The one computation (payserv.shop_pricing) behind the JSON, Checkout and PaymentIntent."""
+    """The one computation (payserv.shop.pricing) behind the JSON, Checkout and PaymentIntent."""
     discount = None
     if order.discount is not None:
         discount = DiscountSpec(order.discount.percent_off, order.discount.amount_off)
