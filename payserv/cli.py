@@ -18,7 +18,7 @@ from aiohttp import web
 
 from payserv.app import create_app
 from payserv.bootstrap import prepare_database
-from payserv.database import connect, reaching_database, resolve_database
+from payserv.database import connect, reaching_database, resolve_database, translate_error
 from payserv.errors import PayservError, SettingsError, StartupError
 from payserv.gateway_merchants import create_merchant
 from payserv.logs import configure_logging
@@ -71,9 +71,21 @@ def main(argv: list[str] | None = None) -> int:
         if command == "psql":
             return _psql(dsn)
         return _run_async(_COMMANDS[command](settings, dsn, args))
-    except (PayservError, StartupError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except Exception as exc:
+        error = _printable(exc)
+        if error is None:
+            raise  # a bug: its traceback is what a developer needs
+        print(f"error: {error}", file=sys.stderr)
         return 1
+
+
+def _printable(exc: Exception) -> PayservError | None:
+    """The one-line error a command prints for ``exc`` (a taken username, say), if any."""
+    if isinstance(exc, PayservError):
+        return exc
+    if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
+        return translate_error(exc)
+    return None
 
 
 def _run_async(coro: Awaitable[int]) -> int:
@@ -109,10 +121,7 @@ async def _createuser(settings: Settings, dsn: str, args: argparse.Namespace) ->
 
     async def work(conn: asyncpg.Connection) -> int:
         await prepare_database(conn, settings)
-        try:
-            user = await create_user(conn, args.username, password, superuser=args.superuser)
-        except asyncpg.UniqueViolationError:
-            raise PayservError(f"user {args.username!r} already exists") from None
+        user = await create_user(conn, args.username, password, superuser=args.superuser)
         print(
             json.dumps(
                 {"id": user.id, "username": user.username, "is_superuser": user.is_superuser}

@@ -13,15 +13,16 @@ import dataclasses
 import functools
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import asyncpg
 import structlog
 from procrastinate import exceptions, manager
+from procrastinate import sql as procrastinate_sql
 from procrastinate.connector import BaseAsyncConnector, Notify
 
-from payserv.database import CONNECTION_ERRORS
+from payserv.database import CONNECTION_ERRORS, conflicting_value, is_connection_loss
 from payserv.listener import ListenTimings, listen_forever
 
 log = structlog.get_logger(__name__)
@@ -31,7 +32,6 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 # Procrastinate concatenates some numbers with text (``%(nb_hours)s || 'HOUR'``), so
 # Postgres infers text there and asyncpg refuses an int: such parameters are sent as str.
 _CONCATENATED = re.compile(r"%\((\w+)\)s\s*\|\|")
-_KEY_DETAIL = re.compile(r"Key \((.*?)\)=\((.*?)\)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,22 +66,34 @@ def translate_query(query: str) -> Translated:
     return Translated(sql, tuple(names), frozenset(_CONCATENATED.findall(query)))
 
 
-# The SQL functions that record how a job ended (Procrastinate's finish_job, retry_job),
-# and the start of the error they raise when the job is no longer "doing".
-_JOB_END_FUNCTIONS = ("procrastinate_finish_job", "procrastinate_retry_job")
+# Procrastinate's manager passes the SQL of its named queries (``sql.queries["finish_job"]``):
+# their names, found once, say what a query is without searching its text.
+_QUERY_NAMES: dict[str, str] = {sql: name for name, sql in procrastinate_sql.queries.items()}
+# The queries that record how a job ended, and the start of the error they raise when the
+# job is no longer "doing".
+_JOB_END_QUERIES = frozenset({"finish_job", "retry_job"})
 _ALREADY_RECORDED = "Job was not found or"
 
 
+def query_name(query: str) -> str | None:
+    """The name of one of Procrastinate's queries in its queries.sql, None for other SQL."""
+    return _QUERY_NAMES.get(query)
+
+
+def records_job_end(query: str) -> bool:
+    """Whether ``query`` records how a job ended (finish_job, retry_job)."""
+    return query_name(query) in _JOB_END_QUERIES
+
+
 @contextlib.contextmanager
-def _wrap_exceptions() -> Any:
+def _wrap_exceptions() -> Iterator[None]:
     """asyncpg errors to the exceptions Procrastinate's manager understands."""
     try:
         yield
     except asyncpg.UniqueViolationError as exc:
         queueing_lock = None
         if exc.constraint_name == manager.QUEUEING_LOCK_CONSTRAINT:
-            match = _KEY_DETAIL.search(exc.detail or "")
-            queueing_lock = match.group(2) if match else None
+            queueing_lock = conflicting_value(exc)
         raise exceptions.UniqueViolation(
             constraint_name=exc.constraint_name, queueing_lock=queueing_lock
         ) from exc
@@ -186,7 +198,7 @@ class AsyncpgConnector(BaseAsyncConnector):
             with _wrap_exceptions():
                 await conn.execute(sql, *args)
 
-        if any(function in query for function in _JOB_END_FUNCTIONS):
+        if records_job_end(query):
             await self._record_job_end(execute)
         else:
             await self._on_pooled(execute)
@@ -211,7 +223,7 @@ class AsyncpgConnector(BaseAsyncConnector):
             except exceptions.ConnectorException as exc:
                 if retried and _ALREADY_RECORDED in str(exc):
                     return
-                if not isinstance(exc.__cause__, CONNECTION_ERRORS):
+                if not is_connection_loss(exc):
                     raise
                 if time.monotonic() >= deadline:
                     raise

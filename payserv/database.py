@@ -19,7 +19,13 @@ from urllib.parse import urlsplit
 import asyncpg
 import structlog
 
-from payserv.errors import PayservError, ServiceUnavailableError, SettingsError, StartupError
+from payserv.errors import (
+    BadRequestError,
+    PayservError,
+    ServiceUnavailableError,
+    SettingsError,
+    StartupError,
+)
 from payserv.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -173,9 +179,28 @@ def _link_new_key(path: Path) -> None:
         os.close(directory)
 
 
-# Unique/foreign-key constraints whose violation is a client error, by constraint name.
-# Parts register theirs here so that asyncpg errors are translated in one place.
-CONSTRAINT_ERRORS: dict[str, Callable[[], PayservError]] = {}
+ConstraintError = Callable[[asyncpg.IntegrityConstraintViolationError], PayservError]
+
+# The constraints whose violation is the caller's mistake, not a bug, by constraint name:
+# every part's are listed here, so that asyncpg errors are translated in one place
+# (translate_error). Each entry builds the domain error from the violation.
+CONSTRAINT_ERRORS: dict[str, ConstraintError] = {
+    # createuser with a name that is taken (no HTTP endpoint inserts users).
+    "users_username_key": lambda exc: BadRequestError(
+        f"user {conflicting_value(exc)!r} already exists", field="username"
+    ),
+    # AtomPay's atompay_payments_one_open_per_event had an entry; that index is gone
+    # (an earlier unpaid payment no longer blocks a new one; the INSERT checks for a paid one).
+}
+
+# A unique violation's detail: ``Key (columns)=(values) already exists.``
+_KEY_DETAIL = re.compile(r"Key \((.*?)\)=\((.*)\) already exists\.", re.DOTALL)
+
+
+def conflicting_value(exc: asyncpg.PostgresError) -> str | None:
+    """The key a unique violation names (e.g. the taken username), if Postgres said it."""
+    match = _KEY_DETAIL.fullmatch(getattr(exc, "detail", None) or "")
+    return match.group(2) if match else None
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -208,5 +233,5 @@ def translate_error(exc: BaseException) -> PayservError | None:
         if isinstance(link, asyncpg.IntegrityConstraintViolationError):
             factory = CONSTRAINT_ERRORS.get(getattr(link, "constraint_name", None) or "")
             if factory is not None:
-                return factory()
+                return factory(link)
     return None

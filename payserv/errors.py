@@ -127,8 +127,11 @@ class ServerError(PayservError):
     """Internal server error."""
 
 
-class StartupError(Exception):
-    """A process cannot start; the message is one line that names the cause."""
+class StartupError(PayservError):
+    """A process cannot start; the message is one line that names the cause.
+
+    Raised before any request is served, so its code and status never reach a client.
+    """
 
 
 class SettingsError(StartupError):

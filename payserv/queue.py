@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
@@ -59,7 +59,6 @@ class JobSpec:
     function: JobFunction
     retry: RetryFactory | None = None
     cron: CronFactory | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def build_queue_app(dsn: str, settings: Settings, specs: list[JobSpec]) -> procrastinate.App:
@@ -116,6 +115,20 @@ async def defer_at(
         return await defer(conn, queue, name, **kwargs)
     deferrer = queue.configure_task(name, connection=conn, schedule_in={"seconds": schedule_in})
     return await deferrer.defer_async(**kwargs)
+
+
+def every_seconds_cron(seconds: float) -> str:
+    """A six-field cron (croniter: seconds last) firing about every ``seconds``.
+
+    Each field's step restarts at every minute (hour, day), so a step that does not divide
+    it fires early once per cycle: "about".
+    """
+    whole = int(seconds)
+    if whole < 60:
+        return f"* * * * * */{max(1, whole)}"
+    if whole < 3600:
+        return f"*/{whole // 60} * * * * 0"
+    return f"0 */{min(23, whole // 3600)} * * * 0"
 
 
 _HEALTHY_RUN_SECONDS = 60.0

@@ -5,7 +5,8 @@ from __future__ import annotations
 import structlog
 
 from payserv.login_throttle import purge_expired
-from payserv.queue import JobDeps, JobSpec
+from payserv.queue import JobDeps, JobSpec, every_seconds_cron
+from payserv.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -29,17 +30,17 @@ async def purge_login_failures(deps: JobDeps, timestamp: int) -> None:
         log.info("login_failures_purged", count=purged)
 
 
-def every_seconds(seconds: float) -> str:
-    """A six-field cron (croniter: seconds last) firing about every ``seconds``."""
-    step = max(1, min(30, int(seconds)))
-    return f"* * * * * */{step}"
+def _stalled_check_cron(settings: Settings) -> str:
+    # Half the stall timeout, but at least twice a minute: how long a job whose worker died
+    # waits is the stall timeout plus this.
+    return every_seconds_cron(min(30.0, settings.stalled_job_seconds / 2))
 
 
 JOBS = [
     JobSpec(
         name="maintenance.retry_stalled_jobs",
         function=retry_stalled_jobs,
-        cron=lambda settings: every_seconds(settings.stalled_job_seconds / 2),
+        cron=_stalled_check_cron,
     ),
     JobSpec(
         name="maintenance.purge_login_failures",

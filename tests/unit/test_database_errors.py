@@ -1,12 +1,12 @@
-"""Which exceptions are a database outage: decided in one place, however wrapped."""
+"""How database errors become domain errors: decided in one place, however wrapped."""
 
 from __future__ import annotations
 
 import asyncpg
 from procrastinate import exceptions
 
-from payserv.database import is_connection_loss, translate_error
-from payserv.errors import ServiceUnavailableError
+from payserv.database import conflicting_value, is_connection_loss, translate_error
+from payserv.errors import BadRequestError, ServiceUnavailableError
 
 
 def _wrapped(cause: BaseException) -> BaseException:
@@ -43,3 +43,28 @@ def test_other_errors_and_hidden_causes_are_not() -> None:
     looped.__context__ = RuntimeError("b")
     looped.__context__.__context__ = looped
     assert not is_connection_loss(looped)
+
+
+def _unique_violation(constraint: str, detail: str) -> asyncpg.UniqueViolationError:
+    fields = {"C": "23505", "M": "duplicate key", "D": detail, "n": constraint}
+    return asyncpg.UniqueViolationError.new(fields)
+
+
+def test_a_taken_username_is_a_client_error_naming_it() -> None:
+    taken = _unique_violation("users_username_key", "Key (username)=(bo)b) already exists.")
+    error = translate_error(_wrapped(taken))
+    assert isinstance(error, BadRequestError)
+    assert (str(error), error.field) == ("user 'bo)b' already exists", "username")
+
+
+def test_an_unlisted_constraint_is_a_bug() -> None:
+    other = _unique_violation("merchants_api_key_key", "Key (api_key)=(k) already exists.")
+    assert translate_error(other) is None
+
+
+def test_conflicting_value_is_the_whole_key() -> None:
+    lock = _unique_violation(
+        "procrastinate_jobs_queueing_lock_idx_v1", "Key (queueing_lock)=(a)b) already exists."
+    )
+    assert conflicting_value(lock) == "a)b"
+    assert conflicting_value(asyncpg.UniqueViolationError("no detail")) is None
