@@ -12,7 +12,7 @@ from payserv.atompay.config import atompay_config, missing_variables
 from payserv.atompay.payments import Payment, due_for_reconcile
 from payserv.atompay.reconciliation import reconcile_payment
 from payserv.database import is_connection_loss
-from payserv.queue import JobDeps, JobSpec
+from payserv.queue import JobDeps, JobSpec, every_seconds_cron
 from payserv.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -61,17 +61,8 @@ async def _reconcile_due(deps: JobDeps) -> list[str]:
     return [str(result) for result in results]
 
 
-def interval_cron(seconds: int) -> str:
-    """A six-field cron (croniter: seconds last) firing about every ``seconds``."""
-    if seconds < 60:
-        return f"* * * * * */{max(1, seconds)}"
-    if seconds < 3600:
-        return f"*/{seconds // 60} * * * * 0"
-    return f"0 */{min(23, seconds // 3600)} * * * 0"
-
-
 def _cron(settings: Settings) -> str:
-    return interval_cron(settings.atompay_reconcile_interval)
+    return every_seconds_cron(settings.atompay_reconcile_interval)
 
 
 JOBS = [
