@@ -9,10 +9,10 @@ from payserv.bank_ledger import credit_operation, parse_operation
 from payserv.context import POOL, SETTINGS
 from payserv.errors import NotFoundError, SignatureError
 from payserv.fields import isoformat
+from payserv.gateway.signing import verify_hex_signature
 from payserv.inn import validate_inn
 from payserv.queries import query
 from payserv.web import json_response, page_body, pagination, read_json_object
-from payserv.webhook_signing import verify_hex_signature
 
 
 async def bank_webhook(request: web.Request) -> web.Response:

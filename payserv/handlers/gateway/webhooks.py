@@ -7,11 +7,10 @@ import uuid
 import structlog
 from aiohttp import web
 
-from payserv import queue as job_queue
 from payserv.context import POOL, QUEUE
 from payserv.errors import NotFoundError
-from payserv.gateway_merchants import require_merchant
-from payserv.gateway_webhooks import DELIVER_JOB, list_deliveries, reset_for_retry
+from payserv.gateway import webhooks
+from payserv.handlers.gateway.headers import require_merchant
 from payserv.web import json_response, page_response
 
 log = structlog.get_logger(__name__)
@@ -21,7 +20,8 @@ async def webhooks_list(request: web.Request) -> web.Response:
     """``GET /api/v1/webhooks``: the merchant's delivery log, newest first."""
     merchant = await require_merchant(request)
     return await page_response(
-        request, lambda conn, limit, offset: list_deliveries(conn, merchant.id, limit, offset)
+        request,
+        lambda conn, limit, offset: webhooks.list_deliveries(conn, merchant.id, limit, offset),
     )
 
 
@@ -30,17 +30,8 @@ async def webhook_retry(request: web.Request) -> web.Response:
     merchant = await require_merchant(request)
     delivery_id = _parse_id(request.match_info["webhook_id"])
     async with request.app[POOL].acquire() as conn, conn.transaction():
-        generation = await reset_for_retry(conn, delivery_id, merchant.id)
-        if generation is None:
+        if not await webhooks.retry_delivery(conn, request.app[QUEUE], merchant.id, delivery_id):
             raise NotFoundError("webhook not found")
-        await job_queue.defer(
-            conn,
-            request.app[QUEUE],
-            DELIVER_JOB,
-            delivery_id=str(delivery_id),
-            generation=generation,
-            attempt=1,
-        )
     log.info("webhook_retry_scheduled", delivery_id=str(delivery_id))
     return json_response(
         {"id": str(delivery_id), "status": "pending", "message": "Webhook retry scheduled"}

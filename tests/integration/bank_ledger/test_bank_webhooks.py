@@ -12,8 +12,8 @@ from typing import Any
 import asyncpg
 import pytest
 
+from payserv.gateway.signing import hex_signature
 from payserv.inn import inn_checksum_valid
-from payserv.webhook_signing import hex_signature
 from tests.conftest import AppFactory, UserFactory
 
 INN = "7707083893"

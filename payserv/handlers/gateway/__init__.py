@@ -1,0 +1,1 @@
+"""HTTP endpoints of the merchant gateway (DESIGN §4), one module per noun."""
