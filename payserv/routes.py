@@ -7,16 +7,12 @@ from aiohttp import web
 from payserv.handlers import (
     atompay,
     bank_webhooks,
+    gateway,
     openapi,
     system,
     user_payments,
     users,
 )
-from payserv.handlers.gateway import merchants as gateway_merchants
-from payserv.handlers.gateway import orders as gateway_orders
-from payserv.handlers.gateway import payments as gateway_payments
-from payserv.handlers.gateway import refunds as gateway_refunds
-from payserv.handlers.gateway import webhooks as gateway_webhooks
 from payserv.handlers.shop_routes import add_shop_routes
 
 
@@ -29,43 +25,33 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/users/token/", users.issue_user_token, name="user_token")
     app.router.add_get("/users/me/", users.current_user, name="current_user")
     # ----- gateway -----
+    app.router.add_get("/api/v1/test/merchant", gateway.test_merchant, name="gateway_test_merchant")
+    app.router.add_get("/api/v1/merchant", gateway.merchant_detail, name="gateway_merchant")
+    app.router.add_patch("/api/v1/merchant", gateway.merchant_update)
+    app.router.add_post("/api/v1/orders", gateway.order_create, name="gateway_orders")
+    app.router.add_get("/api/v1/orders", gateway.order_list)
+    app.router.add_get("/api/v1/orders/{order_id}", gateway.order_detail, name="gateway_order")
+    app.router.add_post("/api/v1/payments", gateway.payment_create, name="gateway_payments")
+    app.router.add_get("/api/v1/payments", gateway.payment_list)
     app.router.add_get(
-        "/api/v1/test/merchant", gateway_merchants.test_merchant, name="gateway_test_merchant"
-    )
-    app.router.add_get(
-        "/api/v1/merchant", gateway_merchants.merchant_detail, name="gateway_merchant"
-    )
-    app.router.add_patch("/api/v1/merchant", gateway_merchants.merchant_update)
-    app.router.add_post("/api/v1/orders", gateway_orders.order_create, name="gateway_orders")
-    app.router.add_get("/api/v1/orders", gateway_orders.order_list)
-    app.router.add_get(
-        "/api/v1/orders/{order_id}", gateway_orders.order_detail, name="gateway_order"
-    )
-    app.router.add_post(
-        "/api/v1/payments", gateway_payments.payment_create, name="gateway_payments"
-    )
-    app.router.add_get("/api/v1/payments", gateway_payments.payment_list)
-    app.router.add_get(
-        "/api/v1/payments/{payment_id}", gateway_payments.payment_detail, name="gateway_payment"
+        "/api/v1/payments/{payment_id}", gateway.payment_detail, name="gateway_payment"
     )
     app.router.add_post(
         "/api/v1/payments/{payment_id}/capture",
-        gateway_payments.payment_capture,
+        gateway.payment_capture,
         name="gateway_capture",
     )
     app.router.add_post(
         "/api/v1/payments/{payment_id}/refunds",
-        gateway_refunds.refund_create,
+        gateway.refund_create,
         name="gateway_refunds",
     )
-    app.router.add_get("/api/v1/payments/{payment_id}/refunds", gateway_refunds.refund_list)
-    app.router.add_get(
-        "/api/v1/refunds/{refund_id}", gateway_refunds.refund_detail, name="gateway_refund"
-    )
-    app.router.add_get("/api/v1/webhooks", gateway_webhooks.webhooks_list, name="gateway_webhooks")
+    app.router.add_get("/api/v1/payments/{payment_id}/refunds", gateway.refund_list)
+    app.router.add_get("/api/v1/refunds/{refund_id}", gateway.refund_detail, name="gateway_refund")
+    app.router.add_get("/api/v1/webhooks", gateway.webhooks_list, name="gateway_webhooks")
     app.router.add_post(
         "/api/v1/webhooks/{webhook_id}/retry",
-        gateway_webhooks.webhook_retry,
+        gateway.webhook_retry,
         name="gateway_webhook_retry",
     )
     # ----- bank -----

@@ -1,0 +1,251 @@
+"""Merchant gateway endpoints (DESIGN §4): merchant, orders, payments, capture, refunds, webhooks.
+
+Handlers read the merchant's credentials and the Idempotency-Key from headers into plain
+strings and call the aiohttp-free domain functions of :mod:`payserv.gateway`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import asyncpg
+import structlog
+from aiohttp import web
+
+from payserv.context import POOL, QUEUE, SETTINGS
+from payserv.errors import BadRequestError, NotFoundError
+from payserv.fields import isoformat
+from payserv.gateway import idempotency, merchants, orders, payments, refunds, webhooks
+from payserv.web import JsonObject, dumps, json_response, page_response, read_json_object
+
+log = structlog.get_logger(__name__)
+
+Create = Callable[[asyncpg.Connection], Awaitable[JsonObject]]
+# A domain getter/lister scoped to the merchant: (conn, merchant_id, object id) and
+# (conn, merchant_id, limit, offset).
+GetObject = Callable[[asyncpg.Connection, uuid.UUID, str], Awaitable[JsonObject]]
+ListPage = Callable[
+    [asyncpg.Connection, uuid.UUID, int, int], Awaitable[tuple[Sequence[JsonObject], int]]
+]
+
+
+async def require_merchant(request: web.Request) -> merchants.Merchant:
+    """The merchant of ``X-Api-Key``/``X-Api-Secret``; 401 otherwise."""
+    api_key = request.headers.get("X-Api-Key", "")
+    api_secret = request.headers.get("X-Api-Secret", "")
+    merchants.check_credentials(api_key, api_secret)  # before taking a connection
+    async with request.app[POOL].acquire() as conn:
+        return await merchants.authenticate(conn, api_key, api_secret)
+
+
+async def create_idempotently(
+    request: web.Request, merchant_id: uuid.UUID, body: dict[str, Any], create: Create
+) -> web.Response:
+    """201 with what ``create`` made in one transaction, once per ``Idempotency-Key``."""
+    key = idempotency.parse_key(request.headers.get(idempotency.HEADER))
+    fingerprint = idempotency.request_fingerprint(request.method, request.path, body)
+
+    async def created(conn: asyncpg.Connection) -> idempotency.StoredResponse:
+        return idempotency.StoredResponse(201, dumps((await create(conn)).to_json()))
+
+    async with request.app[POOL].acquire() as conn:
+        response = await idempotency.run_once(conn, merchant_id, key, fingerprint, created)
+    return web.Response(
+        text=response.body,
+        status=response.status,
+        content_type="application/json",
+        headers={"Idempotent-Replayed": "true"} if response.replayed else None,
+    )
+
+
+async def merchant_object(request: web.Request, get: GetObject, id_name: str) -> web.Response:
+    """The merchant's object whose id is the path's ``{id_name}``, as JSON (404: not theirs)."""
+    merchant = await require_merchant(request)
+    async with request.app[POOL].acquire() as conn:
+        found = await get(conn, merchant.id, request.match_info[id_name])
+    return json_response(found.to_json())
+
+
+async def merchant_page(request: web.Request, list_page: ListPage) -> web.Response:
+    """One page of the merchant's objects, in the list shape of DESIGN §2."""
+    merchant = await require_merchant(request)
+    return await page_response(
+        request, lambda conn, limit, offset: list_page(conn, merchant.id, limit, offset)
+    )
+
+
+# ----- merchant -----
+
+
+def _merchant_json(merchant: merchants.Merchant) -> dict[str, Any]:
+    # Never a secret: the API secret is only a hash, the webhook secret stays sealed.
+    return {
+        "id": str(merchant.id),
+        "email": merchant.email,
+        "api_key": merchant.api_key,
+        "webhook_url": merchant.webhook_url,
+        "created_at": isoformat(merchant.created_at),
+    }
+
+
+async def test_merchant(request: web.Request) -> web.Response:
+    """``GET /api/v1/test/merchant``: the seeded test merchant, or 404 when not seeded."""
+    async with request.app[POOL].acquire() as conn:
+        merchant = await merchants.get_merchant(conn, merchants.TEST_MERCHANT_ID)
+    if merchant is None:
+        raise NotFoundError("the test merchant is not seeded (set TEST_MODE=true)")
+    return json_response(
+        {
+            "id": str(merchant.id),
+            "email": merchant.email,
+            "api_key": merchant.api_key,
+            "seeded": True,
+        }
+    )
+
+
+async def merchant_detail(request: web.Request) -> web.Response:
+    """``GET /api/v1/merchant``."""
+    return json_response(_merchant_json(await require_merchant(request)))
+
+
+async def merchant_update(request: web.Request) -> web.Response:
+    """``PATCH /api/v1/merchant`` ``{"webhook_url": url | null}``."""
+    merchant = await require_merchant(request)
+    body = await read_json_object(request)
+    if "webhook_url" not in body:
+        raise BadRequestError("webhook_url is required (null clears it)", field="webhook_url")
+    allow_private = request.app[SETTINGS].allows_private_webhook_urls
+    url = await merchants.parse_webhook_url(body["webhook_url"], allow_private=allow_private)
+    async with request.app[POOL].acquire() as conn:
+        updated = await merchants.set_webhook_url(conn, merchant.id, url)
+    return json_response(_merchant_json(updated))
+
+
+# ----- orders -----
+
+
+async def order_create(request: web.Request) -> web.Response:
+    """``POST /api/v1/orders`` → 201."""
+    merchant = await require_merchant(request)
+    body = await read_json_object(request)
+    new = orders.parse_new_order(body)
+
+    async def create(conn: asyncpg.Connection) -> orders.Order:
+        return await orders.create_order(conn, merchant.id, new)
+
+    return await create_idempotently(request, merchant.id, body, create)
+
+
+async def order_detail(request: web.Request) -> web.Response:
+    """``GET /api/v1/orders/{order_id}``."""
+    return await merchant_object(request, orders.get_order, "order_id")
+
+
+async def order_list(request: web.Request) -> web.Response:
+    """``GET /api/v1/orders``: newest first."""
+    return await merchant_page(request, orders.list_orders)
+
+
+# ----- payments -----
+
+
+async def payment_create(request: web.Request) -> web.Response:
+    """``POST /api/v1/payments`` → 201 ``pending``; a job settles it."""
+    merchant = await require_merchant(request)
+    body = await read_json_object(request)
+    settings = request.app[SETTINGS]
+    new = payments.parse_new_payment(body, test_mode=settings.test_mode)
+    queue = request.app[QUEUE]
+    process_in = payments.processing_delay(settings, *payments.PROCESSING_SECONDS)
+
+    async def create(conn: asyncpg.Connection) -> payments.Payment:
+        return await payments.create_payment(conn, queue, merchant.id, new, process_in)
+
+    return await create_idempotently(request, merchant.id, body, create)
+
+
+async def payment_detail(request: web.Request) -> web.Response:
+    """``GET /api/v1/payments/{payment_id}``."""
+    return await merchant_object(request, payments.get_payment, "payment_id")
+
+
+async def payment_list(request: web.Request) -> web.Response:
+    """``GET /api/v1/payments``: newest first."""
+    return await merchant_page(request, payments.list_payments)
+
+
+async def payment_capture(request: web.Request) -> web.Response:
+    """``POST /api/v1/payments/{payment_id}/capture`` ``{"amount"}``."""
+    merchant = await require_merchant(request)
+    body = await read_json_object(request)
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        payment = await payments.capture_payment(
+            conn, merchant.id, request.match_info["payment_id"], body
+        )
+    return json_response(payment.to_json())
+
+
+# ----- refunds -----
+
+
+async def refund_create(request: web.Request) -> web.Response:
+    """``POST /api/v1/payments/{payment_id}/refunds`` → 201 ``pending``."""
+    merchant = await require_merchant(request)
+    body = await read_json_object(request)
+    new = refunds.parse_new_refund(body)
+    payment_id = request.match_info["payment_id"]
+    queue = request.app[QUEUE]
+    process_in = payments.processing_delay(request.app[SETTINGS], *refunds.PROCESSING_SECONDS)
+
+    async def create(conn: asyncpg.Connection) -> refunds.Refund:
+        return await refunds.create_refund(conn, queue, merchant.id, payment_id, new, process_in)
+
+    return await create_idempotently(request, merchant.id, body, create)
+
+
+async def refund_list(request: web.Request) -> web.Response:
+    """``GET /api/v1/payments/{payment_id}/refunds``: newest first."""
+    merchant = await require_merchant(request)
+    payment_id = request.match_info["payment_id"]
+    return await page_response(
+        request,
+        lambda conn, limit, offset: refunds.list_refunds(
+            conn, merchant.id, payment_id, limit, offset
+        ),
+    )
+
+
+async def refund_detail(request: web.Request) -> web.Response:
+    """``GET /api/v1/refunds/{refund_id}``."""
+    return await merchant_object(request, refunds.get_refund, "refund_id")
+
+
+# ----- webhook delivery log -----
+
+
+async def webhooks_list(request: web.Request) -> web.Response:
+    """``GET /api/v1/webhooks``: the merchant's delivery log, newest first."""
+    return await merchant_page(request, webhooks.list_deliveries)
+
+
+async def webhook_retry(request: web.Request) -> web.Response:
+    """``POST /api/v1/webhooks/{id}/retry``: reset attempts and deliver again now."""
+    merchant = await require_merchant(request)
+    delivery_id = _parse_id(request.match_info["webhook_id"])
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        if not await webhooks.retry_delivery(conn, request.app[QUEUE], merchant.id, delivery_id):
+            raise NotFoundError("webhook not found")
+    log.info("webhook_retry_scheduled", delivery_id=str(delivery_id))
+    return json_response(
+        {"id": str(delivery_id), "status": "pending", "message": "Webhook retry scheduled"}
+    )
+
+
+def _parse_id(raw: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise NotFoundError("webhook not found") from None
