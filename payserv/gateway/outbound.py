@@ -17,6 +17,8 @@ import socket
 
 from yarl import URL
 
+from payserv.errors import PayservError
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 RESOLVE_TIMEOUT = 5.0
@@ -34,8 +36,11 @@ _KINDS = (
 )
 
 
-class RefusedAddressError(OSError):
-    """The host is or resolves to an address that outbound requests may not reach."""
+class RefusedAddressError(PayservError, OSError):
+    """The host is or resolves to an address that outbound requests may not reach.
+
+    An OSError too: raised in the resolver, it reaches us as ``ClientConnectorError.os_error``.
+    """
 
 
 def valid_host(url: URL) -> bool:
