@@ -40,7 +40,7 @@ from bench.common import (
     serve_local,
 )
 from payserv.database import create_pool
-from payserv.gateway_merchants import TEST_API_KEY, TEST_API_SECRET, TEST_MERCHANT_ID
+from payserv.gateway.merchants import TEST_API_KEY, TEST_API_SECRET, TEST_MERCHANT_ID
 from payserv.queries import query
 
 HEADERS = {"X-Api-Key": TEST_API_KEY, "X-Api-Secret": TEST_API_SECRET}

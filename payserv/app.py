@@ -12,10 +12,10 @@ from aiohttp import web
 
 from payserv.context import HTTP, METRICS, POOL, QUEUE, SETTINGS
 from payserv.database import create_pool
+from payserv.gateway.delivery import outbound_session
 from payserv.jobs import all_jobs
 from payserv.metrics import create_metrics
 from payserv.middleware import request_middleware
-from payserv.outbound import outbound_session
 from payserv.pages import csrf_middleware, page_headers_middleware
 from payserv.queue import JobDeps, JobSpec, WorkerRunner, build_queue_app
 from payserv.routes import setup_routes

@@ -7,7 +7,7 @@ import ipaddress
 import asyncpg
 import structlog
 
-from payserv.gateway_merchants import (
+from payserv.gateway.merchants import (
     TEST_MERCHANT_EMAIL,
     TEST_MERCHANT_ID,
     ensure_test_merchant,

@@ -20,7 +20,7 @@ from payserv.app import create_app
 from payserv.bootstrap import prepare_database
 from payserv.database import connect, reaching_database, resolve_database, translate_error
 from payserv.errors import PayservError, SettingsError, StartupError
-from payserv.gateway_merchants import create_merchant
+from payserv.gateway.merchants import create_merchant
 from payserv.logs import configure_logging
 from payserv.settings import Settings, load_settings
 from payserv.users import create_user

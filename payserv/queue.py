@@ -37,7 +37,7 @@ CronFactory = Callable[[Settings], str]
 class JobDeps:
     """What a job may use: the pool, settings, the queue itself and HTTP sessions.
 
-    ``webhook_http`` is for URLs merchants set (:func:`payserv.outbound.outbound_session`):
+    ``webhook_http`` is for URLs merchants set (:func:`payserv.gateway.delivery.outbound_session`):
     it refuses private addresses, which ``http`` (our own providers, even on localhost) must not.
     """
 

@@ -7,12 +7,12 @@ from aiohttp import web
 from payserv.handlers import (
     atompay,
     bank,
+    gateway,
     openapi,
     polling,
     system,
     users,
 )
-from payserv.handlers.gateway_routes import add_gateway_routes
 from payserv.handlers.shop import admin as shop_admin
 from payserv.handlers.shop import api as shop_api
 from payserv.handlers.shop import pages as shop_pages
@@ -28,7 +28,35 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/users/token/", users.issue_user_token, name="user_token")
     app.router.add_get("/users/me/", users.current_user, name="current_user")
     # ----- gateway -----
-    add_gateway_routes(app.router)
+    app.router.add_get("/api/v1/test/merchant", gateway.test_merchant, name="gateway_test_merchant")
+    app.router.add_get("/api/v1/merchant", gateway.merchant_detail, name="gateway_merchant")
+    app.router.add_patch("/api/v1/merchant", gateway.merchant_update)
+    app.router.add_post("/api/v1/orders", gateway.order_create, name="gateway_orders")
+    app.router.add_get("/api/v1/orders", gateway.order_list)
+    app.router.add_get("/api/v1/orders/{order_id}", gateway.order_detail, name="gateway_order")
+    app.router.add_post("/api/v1/payments", gateway.payment_create, name="gateway_payments")
+    app.router.add_get("/api/v1/payments", gateway.payment_list)
+    app.router.add_get(
+        "/api/v1/payments/{payment_id}", gateway.payment_detail, name="gateway_payment"
+    )
+    app.router.add_post(
+        "/api/v1/payments/{payment_id}/capture",
+        gateway.payment_capture,
+        name="gateway_capture",
+    )
+    app.router.add_post(
+        "/api/v1/payments/{payment_id}/refunds",
+        gateway.refund_create,
+        name="gateway_refunds",
+    )
+    app.router.add_get("/api/v1/payments/{payment_id}/refunds", gateway.refund_list)
+    app.router.add_get("/api/v1/refunds/{refund_id}", gateway.refund_detail, name="gateway_refund")
+    app.router.add_get("/api/v1/webhooks", gateway.webhooks_list, name="gateway_webhooks")
+    app.router.add_post(
+        "/api/v1/webhooks/{webhook_id}/retry",
+        gateway.webhook_retry,
+        name="gateway_webhook_retry",
+    )
     # ----- bank -----
     app.router.add_post("/api/webhook/bank/", bank.bank_webhook, name="bank_webhook")
     app.router.add_get(

@@ -10,8 +10,8 @@ from payserv.bank.inn import validate_inn
 from payserv.bank.operations import credit_operation, parse_operation
 from payserv.context import POOL, SETTINGS
 from payserv.errors import SignatureError
+from payserv.gateway.signing import verify_hex_signature
 from payserv.web import json_response, page_response, read_json_object
-from payserv.webhook_signing import verify_hex_signature
 
 
 async def bank_webhook(request: web.Request) -> web.Response:

@@ -1,37 +1,85 @@
-"""Merchant gateway endpoints (DESIGN §4): merchant, orders, payments, capture, refunds."""
+"""Merchant gateway endpoints (DESIGN §4): merchant, orders, payments, capture, refunds, webhooks.
+
+Handlers read the merchant's credentials and the Idempotency-Key from headers into plain
+strings and call the aiohttp-free domain functions of :mod:`payserv.gateway`.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import asyncpg
+import structlog
 from aiohttp import web
 
-from payserv import gateway_orders, gateway_payments, gateway_refunds
 from payserv.context import POOL, QUEUE, SETTINGS
 from payserv.errors import BadRequestError, NotFoundError
 from payserv.fields import isoformat
-from payserv.gateway_idempotency import run_idempotent
-from payserv.gateway_merchants import (
-    TEST_MERCHANT_ID,
-    Merchant,
-    get_merchant,
-    parse_webhook_url,
-    require_merchant,
-    set_webhook_url,
-)
-from payserv.gateway_payments import processing_delay
-from payserv.web import json_response, page_body, page_response, pagination, read_json_object
+from payserv.gateway import idempotency, merchants, orders, payments, refunds, webhooks
+from payserv.web import JsonObject, dumps, json_response, page_response, read_json_object
 
-# How long the simulated processor takes outside test mode (DESIGN §4), in seconds.
-PAYMENT_PROCESSING_SECONDS = (5.0, 10.0)
-REFUND_PROCESSING_SECONDS = (3.0, 5.0)
+log = structlog.get_logger(__name__)
+
+Create = Callable[[asyncpg.Connection], Awaitable[JsonObject]]
+# A domain getter/lister scoped to the merchant: (conn, merchant_id, object id) and
+# (conn, merchant_id, limit, offset).
+GetObject = Callable[[asyncpg.Connection, uuid.UUID, str], Awaitable[JsonObject]]
+ListPage = Callable[
+    [asyncpg.Connection, uuid.UUID, int, int], Awaitable[tuple[Sequence[JsonObject], int]]
+]
+
+
+async def require_merchant(request: web.Request) -> merchants.Merchant:
+    """The merchant of ``X-Api-Key``/``X-Api-Secret``; 401 otherwise."""
+    api_key = request.headers.get("X-Api-Key", "")
+    api_secret = request.headers.get("X-Api-Secret", "")
+    merchants.check_credentials(api_key, api_secret)  # before taking a connection
+    async with request.app[POOL].acquire() as conn:
+        return await merchants.authenticate(conn, api_key, api_secret)
+
+
+async def create_idempotently(
+    request: web.Request, merchant_id: uuid.UUID, body: dict[str, Any], create: Create
+) -> web.Response:
+    """201 with what ``create`` made in one transaction, once per ``Idempotency-Key``."""
+    key = idempotency.parse_key(request.headers.get(idempotency.HEADER))
+    fingerprint = idempotency.request_fingerprint(request.method, request.path, body)
+
+    async def created(conn: asyncpg.Connection) -> idempotency.StoredResponse:
+        return idempotency.StoredResponse(201, dumps((await create(conn)).to_json()))
+
+    async with request.app[POOL].acquire() as conn:
+        response = await idempotency.run_once(conn, merchant_id, key, fingerprint, created)
+    return web.Response(
+        text=response.body,
+        status=response.status,
+        content_type="application/json",
+        headers={"Idempotent-Replayed": "true"} if response.replayed else None,
+    )
+
+
+async def merchant_object(request: web.Request, get: GetObject, id_name: str) -> web.Response:
+    """The merchant's object whose id is the path's ``{id_name}``, as JSON (404: not theirs)."""
+    merchant = await require_merchant(request)
+    async with request.app[POOL].acquire() as conn:
+        found = await get(conn, merchant.id, request.match_info[id_name])
+    return json_response(found.to_json())
+
+
+async def merchant_page(request: web.Request, list_page: ListPage) -> web.Response:
+    """One page of the merchant's objects, in the list shape of DESIGN §2."""
+    merchant = await require_merchant(request)
+    return await page_response(
+        request, lambda conn, limit, offset: list_page(conn, merchant.id, limit, offset)
+    )
 
 
 # ----- merchant -----
 
 
-def _merchant_json(merchant: Merchant) -> dict[str, Any]:
+def _merchant_json(merchant: merchants.Merchant) -> dict[str, Any]:
     # Never a secret: the API secret is only a hash, the webhook secret stays sealed.
     return {
         "id": str(merchant.id),
@@ -45,7 +93,7 @@ def _merchant_json(merchant: Merchant) -> dict[str, Any]:
 async def test_merchant(request: web.Request) -> web.Response:
     """``GET /api/v1/test/merchant``: the seeded test merchant, or 404 when not seeded."""
     async with request.app[POOL].acquire() as conn:
-        merchant = await get_merchant(conn, TEST_MERCHANT_ID)
+        merchant = await merchants.get_merchant(conn, merchants.TEST_MERCHANT_ID)
     if merchant is None:
         raise NotFoundError("the test merchant is not seeded (set TEST_MODE=true)")
     return json_response(
@@ -70,9 +118,9 @@ async def merchant_update(request: web.Request) -> web.Response:
     if "webhook_url" not in body:
         raise BadRequestError("webhook_url is required (null clears it)", field="webhook_url")
     allow_private = request.app[SETTINGS].allows_private_webhook_urls
-    url = await parse_webhook_url(body["webhook_url"], allow_private=allow_private)
+    url = await merchants.parse_webhook_url(body["webhook_url"], allow_private=allow_private)
     async with request.app[POOL].acquire() as conn:
-        updated = await set_webhook_url(conn, merchant.id, url)
+        updated = await merchants.set_webhook_url(conn, merchant.id, url)
     return json_response(_merchant_json(updated))
 
 
@@ -83,30 +131,22 @@ async def order_create(request: web.Request) -> web.Response:
     """``POST /api/v1/orders`` → 201."""
     merchant = await require_merchant(request)
     body = await read_json_object(request)
-    new = gateway_orders.parse_new_order(body)
+    new = orders.parse_new_order(body)
 
-    async def create(conn: asyncpg.Connection) -> web.Response:
-        order = await gateway_orders.create_order(conn, merchant.id, new)
-        return json_response(order.to_json(), status=201)
+    async def create(conn: asyncpg.Connection) -> orders.Order:
+        return await orders.create_order(conn, merchant.id, new)
 
-    return await run_idempotent(request, merchant.id, body, create)
+    return await create_idempotently(request, merchant.id, body, create)
 
 
 async def order_detail(request: web.Request) -> web.Response:
     """``GET /api/v1/orders/{order_id}``."""
-    merchant = await require_merchant(request)
-    async with request.app[POOL].acquire() as conn:
-        order = await gateway_orders.get_order(conn, merchant.id, request.match_info["order_id"])
-    return json_response(order.to_json())
+    return await merchant_object(request, orders.get_order, "order_id")
 
 
 async def order_list(request: web.Request) -> web.Response:
     """``GET /api/v1/orders``: newest first."""
-    merchant = await require_merchant(request)
-    return await page_response(
-        request,
-        lambda conn, limit, offset: gateway_orders.list_orders(conn, merchant.id, limit, offset),
-    )
+    return await merchant_page(request, orders.list_orders)
 
 
 # ----- payments -----
@@ -117,36 +157,24 @@ async def payment_create(request: web.Request) -> web.Response:
     merchant = await require_merchant(request)
     body = await read_json_object(request)
     settings = request.app[SETTINGS]
-    new = gateway_payments.parse_new_payment(body, test_mode=settings.test_mode)
+    new = payments.parse_new_payment(body, test_mode=settings.test_mode)
     queue = request.app[QUEUE]
-    process_in = processing_delay(settings, *PAYMENT_PROCESSING_SECONDS)
+    process_in = payments.processing_delay(settings, *payments.PROCESSING_SECONDS)
 
-    async def create(conn: asyncpg.Connection) -> web.Response:
-        payment = await gateway_payments.create_payment(conn, queue, merchant.id, new, process_in)
-        return json_response(payment.to_json(), status=201)
+    async def create(conn: asyncpg.Connection) -> payments.Payment:
+        return await payments.create_payment(conn, queue, merchant.id, new, process_in)
 
-    return await run_idempotent(request, merchant.id, body, create)
+    return await create_idempotently(request, merchant.id, body, create)
 
 
 async def payment_detail(request: web.Request) -> web.Response:
     """``GET /api/v1/payments/{payment_id}``."""
-    merchant = await require_merchant(request)
-    async with request.app[POOL].acquire() as conn:
-        payment = await gateway_payments.get_payment(
-            conn, merchant.id, request.match_info["payment_id"]
-        )
-    return json_response(payment.to_json())
+    return await merchant_object(request, payments.get_payment, "payment_id")
 
 
 async def payment_list(request: web.Request) -> web.Response:
     """``GET /api/v1/payments``: newest first."""
-    merchant = await require_merchant(request)
-    return await page_response(
-        request,
-        lambda conn, limit, offset: gateway_payments.list_payments(
-            conn, merchant.id, limit, offset
-        ),
-    )
+    return await merchant_page(request, payments.list_payments)
 
 
 async def payment_capture(request: web.Request) -> web.Response:
@@ -154,7 +182,7 @@ async def payment_capture(request: web.Request) -> web.Response:
     merchant = await require_merchant(request)
     body = await read_json_object(request)
     async with request.app[POOL].acquire() as conn, conn.transaction():
-        payment = await gateway_payments.capture_payment(
+        payment = await payments.capture_payment(
             conn, merchant.id, request.match_info["payment_id"], body
         )
     return json_response(payment.to_json())
@@ -167,36 +195,57 @@ async def refund_create(request: web.Request) -> web.Response:
     """``POST /api/v1/payments/{payment_id}/refunds`` → 201 ``pending``."""
     merchant = await require_merchant(request)
     body = await read_json_object(request)
-    new = gateway_refunds.parse_new_refund(body)
+    new = refunds.parse_new_refund(body)
     payment_id = request.match_info["payment_id"]
     queue = request.app[QUEUE]
-    process_in = processing_delay(request.app[SETTINGS], *REFUND_PROCESSING_SECONDS)
+    process_in = payments.processing_delay(request.app[SETTINGS], *refunds.PROCESSING_SECONDS)
 
-    async def create(conn: asyncpg.Connection) -> web.Response:
-        refund = await gateway_refunds.create_refund(
-            conn, queue, merchant.id, payment_id, new, process_in
-        )
-        return json_response(refund.to_json(), status=201)
+    async def create(conn: asyncpg.Connection) -> refunds.Refund:
+        return await refunds.create_refund(conn, queue, merchant.id, payment_id, new, process_in)
 
-    return await run_idempotent(request, merchant.id, body, create)
+    return await create_idempotently(request, merchant.id, body, create)
 
 
 async def refund_list(request: web.Request) -> web.Response:
     """``GET /api/v1/payments/{payment_id}/refunds``: newest first."""
     merchant = await require_merchant(request)
-    limit, offset = pagination(request)
-    async with request.app[POOL].acquire() as conn:
-        refunds, total = await gateway_refunds.list_refunds(
-            conn, merchant.id, request.match_info["payment_id"], limit, offset
-        )
-    return json_response(page_body([r.to_json() for r in refunds], total, limit, offset))
+    payment_id = request.match_info["payment_id"]
+    return await page_response(
+        request,
+        lambda conn, limit, offset: refunds.list_refunds(
+            conn, merchant.id, payment_id, limit, offset
+        ),
+    )
 
 
 async def refund_detail(request: web.Request) -> web.Response:
     """``GET /api/v1/refunds/{refund_id}``."""
+    return await merchant_object(request, refunds.get_refund, "refund_id")
+
+
+# ----- webhook delivery log -----
+
+
+async def webhooks_list(request: web.Request) -> web.Response:
+    """``GET /api/v1/webhooks``: the merchant's delivery log, newest first."""
+    return await merchant_page(request, webhooks.list_deliveries)
+
+
+async def webhook_retry(request: web.Request) -> web.Response:
+    """``POST /api/v1/webhooks/{id}/retry``: reset attempts and deliver again now."""
     merchant = await require_merchant(request)
-    async with request.app[POOL].acquire() as conn:
-        refund = await gateway_refunds.get_refund(
-            conn, merchant.id, request.match_info["refund_id"]
-        )
-    return json_response(refund.to_json())
+    delivery_id = _parse_id(request.match_info["webhook_id"])
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        if not await webhooks.retry_delivery(conn, request.app[QUEUE], merchant.id, delivery_id):
+            raise NotFoundError("webhook not found")
+    log.info("webhook_retry_scheduled", delivery_id=str(delivery_id))
+    return json_response(
+        {"id": str(delivery_id), "status": "pending", "message": "Webhook retry scheduled"}
+    )
+
+
+def _parse_id(raw: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise NotFoundError("webhook not found") from None

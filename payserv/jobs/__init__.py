@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from payserv.jobs import atompay, gateway, gateway_webhooks, maintenance, polling
+from payserv.jobs import atompay, gateway, maintenance, polling
 from payserv.queue import JobSpec
 
 
@@ -12,7 +12,6 @@ def all_jobs() -> list[JobSpec]:
         *maintenance.JOBS,
         # ----- part jobs -----
         *gateway.JOBS,
-        *gateway_webhooks.JOBS,
         *atompay.JOBS,
         *polling.JOBS,
     ]

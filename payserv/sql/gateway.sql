@@ -1,19 +1,46 @@
+-- The gateway's queries (DESIGN §4): merchants, orders, payments, refunds, idempotency keys,
+-- the webhook delivery log. Row queries return * : each table's columns are written once, in
+-- its dataclass (payserv.gateway.rows picks them; seq only orders lists).
+
+-- ----- merchants -----
+
+-- name: gateway_insert_merchant
+-- Create a merchant unless the id exists; $1 id, $2 email, $3 api_key, $4 api_secret_hash,
+-- $5 webhook_secret_encrypted, $6 webhook_url. Returns nothing when it already existed.
+INSERT INTO merchants (id, email, api_key, api_secret_hash, webhook_secret_encrypted, webhook_url)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (id) DO NOTHING
+RETURNING *;
+
+-- name: gateway_merchant_by_api_key
+-- $1 api_key.
+SELECT * FROM merchants WHERE api_key = $1;
+
+-- name: gateway_merchant_by_id
+-- $1 merchant id.
+SELECT * FROM merchants WHERE id = $1;
+
+-- name: gateway_set_merchant_webhook_url
+-- $1 merchant id, $2 webhook_url (NULL clears it).
+UPDATE merchants SET webhook_url = $2, updated_at = now() WHERE id = $1
+RETURNING *;
+
+-- ----- orders -----
+
 -- name: gateway_insert_order
 -- $1 id, $2 merchant_id, $3 amount, $4 currency, $5 receipt, $6 notes.
 INSERT INTO gateway_orders (id, merchant_id, amount, currency, receipt, notes)
 VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, merchant_id, amount, currency, receipt, notes, status, created_at, updated_at;
+RETURNING *;
 
 -- name: gateway_order_by_id
 -- $1 order id, $2 merchant_id (someone else's order is not found).
-SELECT id, merchant_id, amount, currency, receipt, notes, status, created_at, updated_at
-FROM gateway_orders WHERE id = $1 AND merchant_id = $2;
+SELECT * FROM gateway_orders WHERE id = $1 AND merchant_id = $2;
 
 -- name: gateway_lock_order
 -- $1 order id, $2 merchant_id. The order row lock serializes payment creation and
 -- settlement: it is what makes "at most one successful payment per order" hold.
-SELECT id, merchant_id, amount, currency, receipt, notes, status, created_at, updated_at
-FROM gateway_orders WHERE id = $1 AND merchant_id = $2
+SELECT * FROM gateway_orders WHERE id = $1 AND merchant_id = $2
 FOR UPDATE;
 
 -- name: gateway_set_order_status
@@ -22,14 +49,15 @@ UPDATE gateway_orders SET status = $2, updated_at = now() WHERE id = $1;
 
 -- name: gateway_list_orders
 -- $1 merchant_id, $2 limit, $3 offset. Newest first, ties in reverse insertion order.
-SELECT id, merchant_id, amount, currency, receipt, notes, status, created_at, updated_at
-FROM gateway_orders WHERE merchant_id = $1
+SELECT * FROM gateway_orders WHERE merchant_id = $1
 ORDER BY created_at DESC, seq DESC
 LIMIT $2 OFFSET $3;
 
 -- name: gateway_count_orders
 -- $1 merchant_id.
 SELECT count(*) FROM gateway_orders WHERE merchant_id = $1;
+
+-- ----- payments -----
 
 -- name: gateway_insert_payment
 -- $1 id, $2 merchant_id, $3 order_id, $4 amount, $5 currency, $6 method, $7 vpa,
@@ -38,34 +66,25 @@ INSERT INTO gateway_payments
     (id, merchant_id, order_id, amount, currency, method, vpa, card_network, card_last4,
      forced_outcome)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-RETURNING id, merchant_id, order_id, amount, currency, method, vpa, card_network, card_last4,
-          status, forced_outcome, captured, error_code, error_description, created_at, updated_at;
+RETURNING *;
 
 -- name: gateway_payment_by_id
 -- $1 payment id, $2 merchant_id (someone else's payment is not found).
-SELECT id, merchant_id, order_id, amount, currency, method, vpa, card_network, card_last4,
-       status, forced_outcome, captured, error_code, error_description, created_at, updated_at
-FROM gateway_payments WHERE id = $1 AND merchant_id = $2;
+SELECT * FROM gateway_payments WHERE id = $1 AND merchant_id = $2;
 
 -- name: gateway_payment_for_job
 -- $1 payment id. Jobs are not scoped to a merchant: they act on the row they were given.
-SELECT id, merchant_id, order_id, amount, currency, method, vpa, card_network, card_last4,
-       status, forced_outcome, captured, error_code, error_description, created_at, updated_at
-FROM gateway_payments WHERE id = $1;
+SELECT * FROM gateway_payments WHERE id = $1;
 
 -- name: gateway_lock_payment
 -- $1 payment id, $2 merchant_id. The payment row lock serializes refunds and captures
 -- of one payment, so that concurrent refunds can never exceed it.
-SELECT id, merchant_id, order_id, amount, currency, method, vpa, card_network, card_last4,
-       status, forced_outcome, captured, error_code, error_description, created_at, updated_at
-FROM gateway_payments WHERE id = $1 AND merchant_id = $2
+SELECT * FROM gateway_payments WHERE id = $1 AND merchant_id = $2
 FOR UPDATE;
 
 -- name: gateway_lock_payment_for_job
 -- $1 payment id. Taken after the order's lock, in that order everywhere.
-SELECT id, merchant_id, order_id, amount, currency, method, vpa, card_network, card_last4,
-       status, forced_outcome, captured, error_code, error_description, created_at, updated_at
-FROM gateway_payments WHERE id = $1
+SELECT * FROM gateway_payments WHERE id = $1
 FOR UPDATE;
 
 -- name: gateway_settle_payment
@@ -74,27 +93,29 @@ FOR UPDATE;
 UPDATE gateway_payments
 SET status = $2, error_code = $3, error_description = $4, updated_at = now()
 WHERE id = $1 AND status = 'pending'
-RETURNING id, merchant_id, order_id, amount, currency, method, vpa, card_network, card_last4,
-          status, forced_outcome, captured, error_code, error_description, created_at, updated_at;
+RETURNING *;
 
 -- name: gateway_capture_payment
 -- $1 payment id.
 UPDATE gateway_payments SET captured = true, updated_at = now()
 WHERE id = $1
-RETURNING id, merchant_id, order_id, amount, currency, method, vpa, card_network, card_last4,
-          status, forced_outcome, captured, error_code, error_description, created_at, updated_at;
+RETURNING *;
 
 -- name: gateway_list_payments
 -- $1 merchant_id, $2 limit, $3 offset. Newest first, ties in reverse insertion order.
-SELECT id, merchant_id, order_id, amount, currency, method, vpa, card_network, card_last4,
-       status, forced_outcome, captured, error_code, error_description, created_at, updated_at
-FROM gateway_payments WHERE merchant_id = $1
+SELECT * FROM gateway_payments WHERE merchant_id = $1
 ORDER BY created_at DESC, seq DESC
 LIMIT $2 OFFSET $3;
 
 -- name: gateway_count_payments
 -- $1 merchant_id.
 SELECT count(*) FROM gateway_payments WHERE merchant_id = $1;
+
+-- name: gateway_payment_method
+-- $1 payment id. What the simulated processor needs before the settling transaction.
+SELECT method FROM gateway_payments WHERE id = $1;
+
+-- ----- refunds -----
 
 -- name: gateway_refunded_amount
 -- $1 payment id. What is already promised back: pending and processed refunds.
@@ -105,29 +126,29 @@ WHERE payment_id = $1 AND status IN ('pending', 'processed');
 -- $1 id, $2 merchant_id, $3 payment_id, $4 amount, $5 reason.
 INSERT INTO gateway_refunds (id, merchant_id, payment_id, amount, reason)
 VALUES ($1, $2, $3, $4, $5)
-RETURNING id, merchant_id, payment_id, amount, reason, status, created_at, processed_at;
+RETURNING *;
 
 -- name: gateway_refund_by_id
 -- $1 refund id, $2 merchant_id (someone else's refund is not found).
-SELECT id, merchant_id, payment_id, amount, reason, status, created_at, processed_at
-FROM gateway_refunds WHERE id = $1 AND merchant_id = $2;
+SELECT * FROM gateway_refunds WHERE id = $1 AND merchant_id = $2;
 
 -- name: gateway_process_refund
 -- $1 refund id. Only a pending refund is processed: a second run changes nothing.
 UPDATE gateway_refunds SET status = 'processed', processed_at = now()
 WHERE id = $1 AND status = 'pending'
-RETURNING id, merchant_id, payment_id, amount, reason, status, created_at, processed_at;
+RETURNING *;
 
 -- name: gateway_list_refunds
 -- $1 payment id, $2 merchant_id, $3 limit, $4 offset. Newest first.
-SELECT id, merchant_id, payment_id, amount, reason, status, created_at, processed_at
-FROM gateway_refunds WHERE payment_id = $1 AND merchant_id = $2
+SELECT * FROM gateway_refunds WHERE payment_id = $1 AND merchant_id = $2
 ORDER BY created_at DESC, seq DESC
 LIMIT $3 OFFSET $4;
 
 -- name: gateway_count_refunds
 -- $1 payment id, $2 merchant_id.
 SELECT count(*) FROM gateway_refunds WHERE payment_id = $1 AND merchant_id = $2;
+
+-- ----- idempotency keys -----
 
 -- name: gateway_reserve_idempotency_key
 -- $1 merchant_id, $2 key, $3 request_hash, $4 ttl in seconds. Returns a row when this
@@ -159,6 +180,58 @@ WITH deleted AS (
 )
 SELECT count(*) FROM deleted;
 
--- name: gateway_payment_method
--- $1 payment id. What the simulated processor needs before the settling transaction.
-SELECT method FROM gateway_payments WHERE id = $1;
+-- ----- webhook delivery log -----
+
+-- name: gateway_webhooks_insert_delivery
+-- $1 delivery id, $2 merchant id, $3 event, $4 body bytes. Inserts only when the merchant
+-- has a webhook_url (one statement: no second round trip to read the merchant).
+INSERT INTO webhook_deliveries (id, merchant_id, event, body, next_retry_at)
+SELECT $1, m.id, $3, $4, now()
+FROM merchants m
+WHERE m.id = $2 AND m.webhook_url IS NOT NULL
+RETURNING id;
+
+-- name: gateway_webhooks_delivery_target
+-- $1 delivery id. The delivery with its merchant's current webhook_url and sealed secret
+-- (a manual retry after the merchant fixed its URL must reach the new one).
+SELECT d.id, d.merchant_id, d.event, d.body, d.status, d.attempts, d.generation,
+       m.webhook_url, m.webhook_secret_encrypted
+FROM webhook_deliveries d
+JOIN merchants m ON m.id = d.merchant_id
+WHERE d.id = $1;
+
+-- name: gateway_webhooks_record_attempt
+-- $1 delivery id, $2 generation, $3 attempt number, $4 status after it, $5 response code,
+-- $6 error, $7 seconds until the next attempt (NULL: none). Conditional on generation and
+-- attempts so a stale or duplicate job records nothing (and then schedules nothing).
+UPDATE webhook_deliveries
+SET attempts = $3,
+    status = $4,
+    response_code = $5,
+    last_error = $6,
+    last_attempt_at = now(),
+    next_retry_at = now() + make_interval(secs => $7::double precision)
+WHERE id = $1 AND generation = $2 AND attempts = $3 - 1 AND status = 'pending'
+RETURNING id;
+
+-- name: gateway_webhooks_reset_for_retry
+-- $1 delivery id, $2 merchant id. Manual retry: attempts back to 0, due now, new generation.
+-- FOR UPDATE is implicit in UPDATE: concurrent retries serialize and each bumps generation.
+UPDATE webhook_deliveries
+SET status = 'pending', attempts = 0, generation = generation + 1,
+    next_retry_at = now(), last_error = NULL
+WHERE id = $1 AND merchant_id = $2
+RETURNING id, generation;
+
+-- name: gateway_webhooks_list
+-- $1 merchant id, $2 limit, $3 offset. Newest first, ties in reverse insertion order.
+SELECT id, event, status, attempts, created_at, last_attempt_at, next_retry_at, response_code,
+       last_error
+FROM webhook_deliveries
+WHERE merchant_id = $1
+ORDER BY created_at DESC, seq DESC
+LIMIT $2 OFFSET $3;
+
+-- name: gateway_webhooks_count
+-- $1 merchant id.
+SELECT count(*) FROM webhook_deliveries WHERE merchant_id = $1;

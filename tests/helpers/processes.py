@@ -21,7 +21,7 @@ from aiohttp import web
 
 from bench.common import free_port, serve_local
 from payserv.database import connect
-from payserv.gateway_merchants import TEST_API_KEY, TEST_API_SECRET
+from payserv.gateway.merchants import TEST_API_KEY, TEST_API_SECRET
 from payserv.users import create_user, issue_token
 from tests.conftest import TEST_SECRET_KEY
 from tests.helpers.db import start_server, stop_server

@@ -20,7 +20,7 @@ from aiohttp.test_utils import TestServer
 
 from bench.common import payserv_server
 from payserv.database import connect
-from payserv.gateway_merchants import TEST_API_KEY, TEST_API_SECRET
+from payserv.gateway.merchants import TEST_API_KEY, TEST_API_SECRET
 from payserv.users import create_user
 from tests.conftest import TEST_SECRET_KEY, AppFactory, UserFactory
 from tests.fakes.atompay_server import AUTH_PATH, STATUS_PATH, AtomPaySimConfig, make_atompay_app
@@ -345,7 +345,8 @@ async def test_fuzz_webhook_url_private_address_spellings_are_refused(
 
     from yarl import URL
 
-    from payserv.outbound import GuardedResolver, RefusedAddressError, connect_refusal
+    from payserv.gateway.delivery import GuardedResolver
+    from payserv.gateway.outbound import RefusedAddressError, connect_refusal
 
     client = await start_app(run_worker=False, test_mode=False)
     headers = {"X-Api-Key": TEST_API_KEY, "X-Api-Secret": TEST_API_SECRET}

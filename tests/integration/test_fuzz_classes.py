@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from payserv.atompay.config import REQUIRED_VARIABLES
-from payserv.gateway_merchants import TEST_API_KEY, TEST_API_SECRET
+from payserv.gateway.merchants import TEST_API_KEY, TEST_API_SECRET
 from tests.conftest import AppFactory, UserFactory
 from tests.helpers.hostile import (
     BIGINT_OVERFLOW,

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from payserv.gateway_events import webhook_body
-from payserv.gateway_webhooks import retry_delay
+from payserv.gateway.events import webhook_body
+from payserv.gateway.signing import generate_webhook_secret, signature_headers
+from payserv.gateway.webhooks import retry_delay
 from payserv.settings import Settings
-from payserv.webhook_signing import generate_webhook_secret, signature_headers
 
 
 @pytest.mark.parametrize(

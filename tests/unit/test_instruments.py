@@ -7,7 +7,13 @@ from datetime import date
 import pytest
 
 from payserv.errors import ExpiredCardError, InvalidCardError, InvalidVpaError
-from payserv.instruments import CardDetails, card_network, luhn_valid, validate_card, validate_vpa
+from payserv.gateway.instruments import (
+    CardDetails,
+    card_network,
+    luhn_valid,
+    validate_card,
+    validate_vpa,
+)
 
 TODAY = date(2026, 3, 15)
 JANUARY = date(2026, 1, 15)

@@ -9,7 +9,8 @@ import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
-from payserv.outbound import GuardedResolver, RefusedAddressError, refusal, valid_host
+from payserv.gateway.delivery import GuardedResolver
+from payserv.gateway.outbound import RefusedAddressError, refusal, valid_host
 
 REFUSED = [
     "127.0.0.1",

@@ -8,7 +8,7 @@ import hmac
 
 import pytest
 
-from payserv.webhook_signing import (
+from payserv.gateway.signing import (
     generate_webhook_secret,
     hex_signature,
     signature_headers,

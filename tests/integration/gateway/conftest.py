@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from payserv.gateway_merchants import TEST_API_KEY, TEST_API_SECRET, create_merchant
+from payserv.gateway.merchants import TEST_API_KEY, TEST_API_SECRET, create_merchant
 from tests.conftest import TEST_SECRET_KEY
 from tests.helpers.webhook_receiver import Receiver, start_receiver, wait_until
 

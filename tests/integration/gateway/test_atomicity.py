@@ -6,9 +6,9 @@ import asyncpg
 import pytest
 
 from payserv.context import POOL, QUEUE
-from payserv.gateway_merchants import TEST_MERCHANT_ID
-from payserv.gateway_payments import NewPayment, create_payment
-from payserv.gateway_refunds import NewRefund, create_refund
+from payserv.gateway.merchants import TEST_MERCHANT_ID
+from payserv.gateway.payments import NewPayment, create_payment
+from payserv.gateway.refunds import NewRefund, create_refund
 from tests.conftest import AppFactory
 from tests.integration.gateway.conftest import MERCHANT, create_order, successful_payment
 

@@ -9,7 +9,7 @@ import json
 
 import asyncpg
 
-from payserv.gateway_merchants import TEST_MERCHANT_ID, TEST_WEBHOOK_SECRET
+from payserv.gateway.merchants import TEST_MERCHANT_ID, TEST_WEBHOOK_SECRET
 from tests.conftest import AppFactory
 from tests.helpers.webhook_receiver import Received, Receiver
 from tests.integration.gateway.conftest import (

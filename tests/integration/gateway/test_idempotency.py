@@ -8,8 +8,8 @@ import asyncpg
 
 from payserv import queue as job_queue
 from payserv.context import POOL, QUEUE
-from payserv.gateway_merchants import TEST_MERCHANT_ID
-from payserv.jobs.gateway import PURGE_KEYS_JOB
+from payserv.gateway.merchants import TEST_MERCHANT_ID
+from payserv.gateway.tasks import PURGE_IDEMPOTENCY_KEYS
 from tests.conftest import AppFactory
 from tests.integration.gateway.conftest import (
     MERCHANT,
@@ -118,7 +118,7 @@ async def test_expired_keys_are_purged_and_reusable(
     assert reused.status == 201
     await db.execute("UPDATE gateway_idempotency_keys SET expires_at = now() WHERE key = 'old'")
     async with client.app[POOL].acquire() as conn:
-        await job_queue.defer(conn, client.app[QUEUE], PURGE_KEYS_JOB, timestamp=0)
+        await job_queue.defer(conn, client.app[QUEUE], PURGE_IDEMPOTENCY_KEYS, timestamp=0)
 
     async def purged() -> bool:
         keys = await db.fetch(

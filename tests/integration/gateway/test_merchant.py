@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from payserv.bootstrap import prepare_database
-from payserv.gateway_merchants import TEST_MERCHANT_ID
+from payserv.gateway.merchants import TEST_MERCHANT_ID
 from payserv.settings import Settings
 from tests.conftest import AppFactory
 from tests.helpers.cli import external_env, run_cli

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from payserv.gateway_merchants import TEST_API_SECRET
+from payserv.gateway.merchants import TEST_API_SECRET
 from tests.conftest import AppFactory
 from tests.helpers.webhook_receiver import Receiver
 from tests.integration.gateway.conftest import (

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from payserv.gateway_merchants import TEST_API_KEY, TEST_MERCHANT_ID
+from payserv.gateway.merchants import TEST_API_KEY, TEST_MERCHANT_ID
 from tests.conftest import AppFactory
 from tests.integration.gateway.conftest import MERCHANT, create_order
 

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestServer
 
-from payserv.gateway_merchants import TEST_API_KEY, TEST_API_SECRET, TEST_MERCHANT_ID
+from payserv.gateway.merchants import TEST_API_KEY, TEST_API_SECRET, TEST_MERCHANT_ID
 from tests.helpers.webhook_receiver import Received, Receiver, start_receiver
 from tests.helpers.webhook_receiver import wait_until as wait_for
 

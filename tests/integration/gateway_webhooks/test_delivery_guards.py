@@ -9,8 +9,8 @@ import pytest
 from yarl import URL
 
 from payserv.context import POOL, QUEUE
-from payserv.gateway_events import emit_event
-from payserv.gateway_merchants import TEST_MERCHANT_ID
+from payserv.gateway.events import emit_event
+from payserv.gateway.merchants import TEST_MERCHANT_ID
 from tests.conftest import AppFactory
 from tests.integration.gateway_webhooks.conftest import (
     MERCHANT_HEADERS,

@@ -11,8 +11,8 @@ import asyncpg
 import pytest
 
 from payserv.context import POOL, QUEUE
-from payserv.gateway_events import emit_event
-from payserv.gateway_merchants import TEST_MERCHANT_ID, TEST_WEBHOOK_SECRET
+from payserv.gateway.events import emit_event
+from payserv.gateway.merchants import TEST_MERCHANT_ID, TEST_WEBHOOK_SECRET
 from tests.conftest import AppFactory
 from tests.integration.gateway_webhooks.conftest import Receiver, set_webhook_url, wait_for
 

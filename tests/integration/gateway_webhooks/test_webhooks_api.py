@@ -7,8 +7,8 @@ import uuid
 import asyncpg
 
 from payserv.context import POOL, QUEUE
-from payserv.gateway_events import emit_event
-from payserv.gateway_merchants import (
+from payserv.gateway.events import emit_event
+from payserv.gateway.merchants import (
     TEST_MERCHANT_ID,
     MerchantCredentials,
     insert_merchant,

@@ -4,7 +4,8 @@ Our servers POST to a merchant's ``webhook_url`` and record the status code, so 
 policy a merchant could probe the private network (cloud metadata at 169.254.169.254, a
 database on 127.0.0.1:5432) and read the answers in the delivery log. The URL is checked when
 it is set, and the addresses a delivery actually connects to are checked again, because DNS
-may answer differently by then (rebinding).
+may answer differently by then (rebinding): the delivery client's resolver
+(:class:`payserv.gateway.delivery.GuardedResolver`) applies this same policy.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import ipaddress
 import re
 import socket
 
-import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
+
+from payserv.errors import PayservError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -35,8 +36,11 @@ _KINDS = (
 )
 
 
-class RefusedAddressError(OSError):
-    """The host is or resolves to an address that outbound requests may not reach."""
+class RefusedAddressError(PayservError, OSError):
+    """The host is or resolves to an address that outbound requests may not reach.
+
+    An OSError too: raised in the resolver, it reaches us as ``ClientConnectorError.os_error``.
+    """
 
 
 def valid_host(url: URL) -> bool:
@@ -76,7 +80,7 @@ def literal_refusal(url: URL) -> str | None:
 
 
 def connect_refusal(url: URL) -> str | None:
-    """What a request through :func:`outbound_session` must check first: the host as written.
+    """What a request through the delivery client's session must check first: the host as written.
 
     The session's resolver checks names; aiohttp never resolves an IP-address host.
     """
@@ -96,38 +100,11 @@ async def url_refusal(url: URL) -> str | None:
             )
     except (OSError, TimeoutError):
         return None  # a name that does not resolve reaches nothing; deliveries check again
-    return _first_refusal(url.host, [str(info[4][0]) for info in infos])
+    return first_refusal(url.host, [str(info[4][0]) for info in infos])
 
 
-class GuardedResolver(AbstractResolver):
-    """Resolves like ``inner``, but a name with any refused address fails to connect."""
-
-    def __init__(self, inner: AbstractResolver | None = None) -> None:
-        self._inner = inner if inner is not None else aiohttp.DefaultResolver()
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        results = await self._inner.resolve(host, port, family)
-        reason = _first_refusal(host, [result["host"] for result in results])
-        if reason is not None:
-            raise RefusedAddressError(reason)
-        return results
-
-    async def close(self) -> None:
-        await self._inner.close()
-
-
-def outbound_session(allow_private: bool) -> aiohttp.ClientSession:
-    """A session for requests to merchant-set URLs; refused names fail to connect.
-
-    aiohttp does not resolve IP-address hosts, so callers check :func:`connect_refusal` first.
-    """
-    connector = None if allow_private else aiohttp.TCPConnector(resolver=GuardedResolver())
-    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30))
-
-
-def _first_refusal(host: str, addresses: list[str]) -> str | None:
+def first_refusal(host: str, addresses: list[str]) -> str | None:
+    """The refusal of the first refused address ``host`` resolves to, or None."""
     for text in addresses:
         address = _address(text)
         reason = "does not resolve to an IP address" if address is None else refusal(address)

@@ -12,17 +12,16 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
-from aiohttp import web
 from yarl import URL
 
-from payserv.context import POOL
 from payserv.errors import AuthenticationError, BadRequestError, PayservError
 from payserv.fields import is_utf8
-from payserv.outbound import url_refusal, valid_host
+from payserv.gateway.outbound import url_refusal, valid_host
+from payserv.gateway.rows import from_row
+from payserv.gateway.signing import generate_webhook_secret
 from payserv.queries import query
 from payserv.secretbox import open_sealed, seal
 from payserv.settings import Settings
-from payserv.webhook_signing import generate_webhook_secret
 
 TEST_MERCHANT_ID = uuid.UUID("550e8400-e29b-41d4-a716-446655440000")
 TEST_MERCHANT_EMAIL = "test@example.com"
@@ -94,7 +93,7 @@ async def insert_merchant(
         seal(credentials.webhook_secret, secret_key),
         webhook_url,
     )
-    return Merchant(**dict(row)) if row else None
+    return from_row(Merchant, row) if row else None
 
 
 def new_credentials(email: str) -> MerchantCredentials:
@@ -130,31 +129,34 @@ async def set_webhook_url(
 ) -> Merchant:
     """Point the merchant's webhooks at ``url`` (None stops them)."""
     row = await conn.fetchrow(query("gateway_set_merchant_webhook_url"), merchant_id, url)
-    return Merchant(**dict(row))
+    return from_row(Merchant, row)
 
 
 async def get_merchant(conn: asyncpg.Connection, merchant_id: uuid.UUID) -> Merchant | None:
     """The merchant with this id, if any."""
     row = await conn.fetchrow(query("gateway_merchant_by_id"), merchant_id)
-    return Merchant(**dict(row)) if row else None
+    return from_row(Merchant, row) if row else None
 
 
-async def require_merchant(request: web.Request) -> Merchant:
-    """The merchant of ``X-Api-Key``/``X-Api-Secret``; 401 otherwise (constant-time check)."""
-    api_key = request.headers.get("X-Api-Key", "")
-    api_secret = request.headers.get("X-Api-Secret", "")
+def check_credentials(api_key: str, api_secret: str) -> None:
+    """401 unless both credentials are given as UTF-8 text (no database needed to tell)."""
     if not api_key or not api_secret:
         raise AuthenticationError("X-Api-Key and X-Api-Secret headers are required")
     if not (is_utf8(api_key) and is_utf8(api_secret)):
         # Bytes that are not UTF-8 name no merchant, and could be neither hashed nor queried.
         raise AuthenticationError("Invalid API credentials")
-    async with request.app[POOL].acquire() as conn:
-        row = await conn.fetchrow(query("gateway_merchant_by_api_key"), api_key)
+
+
+async def authenticate(conn: asyncpg.Connection, api_key: str, api_secret: str) -> Merchant:
+    """The merchant of these API credentials; 401 otherwise (constant-time check)."""
+    check_credentials(api_key, api_secret)
+    row = await conn.fetchrow(query("gateway_merchant_by_api_key"), api_key)
     given = hash_api_secret(api_secret)
+    # An unknown key still costs one comparison, so timing does not tell keys apart.
     stored = row["api_secret_hash"] if row else hashlib.sha256(b"no such merchant").digest()
     if not hmac.compare_digest(given, stored) or row is None:
         raise AuthenticationError("Invalid API credentials")
-    return Merchant(**dict(row))
+    return from_row(Merchant, row)
 
 
 async def parse_webhook_url(value: Any, *, allow_private: bool) -> str | None:

@@ -13,8 +13,9 @@ from typing import Any
 import asyncpg
 import structlog
 
-from payserv.errors import BadRequestError, NotFoundError
+from payserv.errors import BadRequestError
 from payserv.fields import isoformat, require_int, require_str
+from payserv.gateway.rows import fetch_one, fetch_page, from_row
 from payserv.queries import query
 
 log = structlog.get_logger(__name__)
@@ -99,10 +100,6 @@ def parse_notes(value: Any) -> dict[str, Any]:
     return value
 
 
-def _order(row: asyncpg.Record) -> Order:
-    return Order(**dict(row))
-
-
 async def create_order(conn: asyncpg.Connection, merchant_id: uuid.UUID, new: NewOrder) -> Order:
     """Insert an order in status ``created``."""
     row = await conn.fetchrow(
@@ -114,25 +111,29 @@ async def create_order(conn: asyncpg.Connection, merchant_id: uuid.UUID, new: Ne
         new.receipt,
         new.notes,
     )
-    order = _order(row)
+    order = from_row(Order, row)
     log.info("order_created", order_id=order.id, merchant_id=str(merchant_id), amount=order.amount)
     return order
 
 
 async def get_order(conn: asyncpg.Connection, merchant_id: uuid.UUID, order_id: str) -> Order:
     """The merchant's order, or 404 (also for another merchant's order)."""
-    row = await conn.fetchrow(query("gateway_order_by_id"), order_id, merchant_id)
-    if row is None:
-        raise NotFoundError("order not found")
-    return _order(row)
+    return await fetch_one(
+        conn, Order, "gateway_order_by_id", order_id, merchant_id, missing="order not found"
+    )
 
 
 async def lock_order(conn: asyncpg.Connection, merchant_id: uuid.UUID, order_id: str) -> Order:
     """Like :func:`get_order`, holding the row lock until the transaction ends."""
-    row = await conn.fetchrow(query("gateway_lock_order"), order_id, merchant_id)
-    if row is None:
-        raise NotFoundError("order not found", field="order_id")
-    return _order(row)
+    return await fetch_one(
+        conn,
+        Order,
+        "gateway_lock_order",
+        order_id,
+        merchant_id,
+        missing="order not found",
+        field="order_id",
+    )
 
 
 async def set_order_status(conn: asyncpg.Connection, order_id: str, status: str) -> None:
@@ -144,6 +145,12 @@ async def list_orders(
     conn: asyncpg.Connection, merchant_id: uuid.UUID, limit: int, offset: int
 ) -> tuple[list[Order], int]:
     """One page of the merchant's orders, newest first, and their total."""
-    rows = await conn.fetch(query("gateway_list_orders"), merchant_id, limit, offset)
-    total = await conn.fetchval(query("gateway_count_orders"), merchant_id)
-    return [_order(row) for row in rows], int(total)
+    return await fetch_page(
+        conn,
+        Order,
+        "gateway_list_orders",
+        "gateway_count_orders",
+        merchant_id,
+        limit=limit,
+        offset=offset,
+    )

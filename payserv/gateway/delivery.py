@@ -1,9 +1,14 @@
-"""One attempt of an outbound webhook delivery, and the scheduling of the next (DESIGN §4)."""
+"""The gateway's outbound HTTP client: one attempt of a webhook delivery, and the next's schedule.
+
+The one module of the part that uses aiohttp (DESIGN §1): its guarded session refuses the
+addresses :mod:`payserv.gateway.outbound` refuses, once more where it connects (DESIGN §2, §4).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -11,11 +16,13 @@ from collections.abc import AsyncIterator
 import aiohttp
 import asyncpg
 import structlog
+from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
-from payserv import queue as job_queue
-from payserv.gateway_webhooks import (
-    DELIVER_JOB,
+from payserv.gateway.outbound import RefusedAddressError, connect_refusal, first_refusal
+from payserv.gateway.signing import signature_headers
+from payserv.gateway.tasks import defer_webhook_delivery
+from payserv.gateway.webhooks import (
     FAILED,
     MAX_ATTEMPTS,
     PENDING,
@@ -26,10 +33,8 @@ from payserv.gateway_webhooks import (
     record_attempt,
     retry_delay,
 )
-from payserv.outbound import RefusedAddressError, connect_refusal
 from payserv.queue import JobDeps
 from payserv.secretbox import SecretKeyMismatchError, open_sealed
-from payserv.webhook_signing import signature_headers
 
 log = structlog.get_logger(__name__)
 
@@ -51,18 +56,45 @@ async def deliver_webhook(deps: JobDeps, delivery_id: str, generation: int, atte
             return
         if result.next_in is not None:
             # Same transaction as the failed attempt's record: a crash cannot lose the retry.
-            await job_queue.defer_at(
+            await defer_webhook_delivery(
                 conn,
                 deps.queue,
-                DELIVER_JOB,
-                schedule_in=result.next_in,
-                delivery_id=delivery_id,
+                delivery_id,
                 generation=generation,
                 attempt=attempt + 1,
+                delay=result.next_in,
             )
     _log_result(target, attempt, result)
     if deps.metrics is not None:
         deps.metrics.webhook_deliveries.labels(result.status).inc()
+
+
+class GuardedResolver(AbstractResolver):
+    """Resolves like ``inner``, but a name with any refused address fails to connect."""
+
+    def __init__(self, inner: AbstractResolver | None = None) -> None:
+        self._inner = inner if inner is not None else aiohttp.DefaultResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        reason = first_refusal(host, [result["host"] for result in results])
+        if reason is not None:
+            raise RefusedAddressError(reason)
+        return results
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+def outbound_session(allow_private: bool) -> aiohttp.ClientSession:
+    """A session for requests to merchant-set URLs; refused names fail to connect.
+
+    aiohttp does not resolve IP-address hosts, so callers check :func:`connect_refusal` first.
+    """
+    connector = None if allow_private else aiohttp.TCPConnector(resolver=GuardedResolver())
+    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30))
 
 
 @contextlib.asynccontextmanager

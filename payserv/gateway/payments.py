@@ -17,20 +17,23 @@ import asyncpg
 import procrastinate
 import structlog
 
-from payserv import queue as job_queue
-from payserv.errors import BadRequestError, NotFoundError
+from payserv.errors import BadRequestError
 from payserv.fields import isoformat, require_int, require_str
-from payserv.gateway_events import emit_event
-from payserv.gateway_orders import lock_order, new_id, set_order_status
-from payserv.instruments import card_digits, validate_card, validate_vpa
+from payserv.gateway.events import emit_event
+from payserv.gateway.instruments import card_digits, validate_card, validate_vpa
+from payserv.gateway.orders import lock_order, new_id, set_order_status
+from payserv.gateway.rows import fetch_one, fetch_page, from_row
+from payserv.gateway.tasks import defer_payment_processing
 from payserv.queries import query
 from payserv.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-PROCESS_PAYMENT_JOB = "gateway.process_payment"
+# How long the simulated processor takes outside test mode (DESIGN §4), in seconds.
+PROCESSING_SECONDS = (5.0, 10.0)
 PENDING, SUCCESS, FAILED = "pending", "success", "failed"
 PAYMENT_FAILED = "PAYMENT_FAILED"
+_MISSING = "payment not found"
 
 # Test instruments (DESIGN §4): in test mode they decide the outcome, whatever
 # TEST_PAYMENT_SUCCESS says. The card is matched before anything but network and
@@ -121,10 +124,6 @@ def parse_new_payment(body: dict[str, Any], *, test_mode: bool) -> NewPayment:
     raise BadRequestError('method must be "upi" or "card"', field="method")
 
 
-def _payment(row: asyncpg.Record) -> Payment:
-    return Payment(**dict(row))
-
-
 def processing_delay(settings: Settings, low: float, high: float) -> float:
     """Seconds a payment or refund takes: ``TEST_PROCESSING_DELAY`` in test mode."""
     if settings.test_mode:
@@ -167,14 +166,12 @@ async def create_payment(
         new.card_last4,
         new.forced_outcome,
     )
-    payment = _payment(row)
+    payment = from_row(Payment, row)
     if order.status == "created":
         await set_order_status(conn, order.id, "attempted")
     for event in ("payment.created", "payment.pending"):
         await emit_event(conn, queue, merchant_id, event, {"payment": payment.to_json()})
-    await job_queue.defer_at(
-        conn, queue, PROCESS_PAYMENT_JOB, schedule_in=process_in, payment_id=payment.id
-    )
+    await defer_payment_processing(conn, queue, payment.id, delay=process_in)
     log.info("payment_created", payment_id=payment.id, order_id=order.id, method=new.method)
     return payment
 
@@ -191,7 +188,9 @@ async def settle_payment(
     if current is None:
         return None
     order = await lock_order(conn, current["merchant_id"], current["order_id"])
-    payment = _payment(await conn.fetchrow(query("gateway_lock_payment_for_job"), payment_id))
+    payment = from_row(
+        Payment, await conn.fetchrow(query("gateway_lock_payment_for_job"), payment_id)
+    )
     if payment.status != PENDING:
         return None
     if payment.forced_outcome is not None:
@@ -203,10 +202,11 @@ async def settle_payment(
     else:
         status, description = FAILED, "payment was declined"
     error_code = PAYMENT_FAILED if status == FAILED else None
-    settled = _payment(
+    settled = from_row(
+        Payment,
         await conn.fetchrow(
             query("gateway_settle_payment"), payment_id, status, error_code, description
-        )
+        ),
     )
     if status == SUCCESS:
         await set_order_status(conn, order.id, "paid")
@@ -216,22 +216,26 @@ async def settle_payment(
     return settled
 
 
+async def payment_method(conn: asyncpg.Connection, payment_id: str) -> str | None:
+    """The payment's method, which the simulated processor needs before settling; None if gone."""
+    method: str | None = await conn.fetchval(query("gateway_payment_method"), payment_id)
+    return method
+
+
 async def get_payment(conn: asyncpg.Connection, merchant_id: uuid.UUID, payment_id: str) -> Payment:
     """The merchant's payment, or 404 (also for another merchant's)."""
-    row = await conn.fetchrow(query("gateway_payment_by_id"), payment_id, merchant_id)
-    if row is None:
-        raise NotFoundError("payment not found")
-    return _payment(row)
+    return await fetch_one(
+        conn, Payment, "gateway_payment_by_id", payment_id, merchant_id, missing=_MISSING
+    )
 
 
 async def lock_payment(
     conn: asyncpg.Connection, merchant_id: uuid.UUID, payment_id: str
 ) -> Payment:
     """Like :func:`get_payment`, holding the row lock until the transaction ends."""
-    row = await conn.fetchrow(query("gateway_lock_payment"), payment_id, merchant_id)
-    if row is None:
-        raise NotFoundError("payment not found")
-    return _payment(row)
+    return await fetch_one(
+        conn, Payment, "gateway_lock_payment", payment_id, merchant_id, missing=_MISSING
+    )
 
 
 async def capture_payment(
@@ -248,7 +252,7 @@ async def capture_payment(
         raise BadRequestError(
             f"amount must equal the payment amount ({payment.amount})", field="amount"
         )
-    captured = _payment(await conn.fetchrow(query("gateway_capture_payment"), payment_id))
+    captured = from_row(Payment, await conn.fetchrow(query("gateway_capture_payment"), payment_id))
     log.info("payment_captured", payment_id=payment_id)
     return captured
 
@@ -257,6 +261,12 @@ async def list_payments(
     conn: asyncpg.Connection, merchant_id: uuid.UUID, limit: int, offset: int
 ) -> tuple[list[Payment], int]:
     """One page of the merchant's payments, newest first, and their total."""
-    rows = await conn.fetch(query("gateway_list_payments"), merchant_id, limit, offset)
-    total = await conn.fetchval(query("gateway_count_payments"), merchant_id)
-    return [_payment(row) for row in rows], int(total)
+    return await fetch_page(
+        conn,
+        Payment,
+        "gateway_list_payments",
+        "gateway_count_payments",
+        merchant_id,
+        limit=limit,
+        offset=offset,
+    )

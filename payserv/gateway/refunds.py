@@ -11,17 +11,19 @@ import asyncpg
 import procrastinate
 import structlog
 
-from payserv import queue as job_queue
-from payserv.errors import BadRequestError, InsufficientRefundAmountError, NotFoundError
+from payserv.errors import BadRequestError, InsufficientRefundAmountError
 from payserv.fields import isoformat, require_int, require_str
-from payserv.gateway_events import emit_event
-from payserv.gateway_orders import new_id
-from payserv.gateway_payments import SUCCESS, get_payment, lock_payment
+from payserv.gateway.events import emit_event
+from payserv.gateway.orders import new_id
+from payserv.gateway.payments import SUCCESS, get_payment, lock_payment
+from payserv.gateway.rows import fetch_one, fetch_page, from_row
+from payserv.gateway.tasks import defer_refund_processing
 from payserv.queries import query
 
 log = structlog.get_logger(__name__)
 
-PROCESS_REFUND_JOB = "gateway.process_refund"
+# How long the simulated processor takes outside test mode (DESIGN §4), in seconds.
+PROCESSING_SECONDS = (3.0, 5.0)
 MAX_REASON_LENGTH = 255
 
 
@@ -67,10 +69,6 @@ def parse_new_refund(body: dict[str, Any]) -> NewRefund:
     return NewRefund(amount=amount, reason=reason)
 
 
-def _refund(row: asyncpg.Record) -> Refund:
-    return Refund(**dict(row))
-
-
 async def create_refund(
     conn: asyncpg.Connection,
     queue: procrastinate.App,
@@ -100,11 +98,9 @@ async def create_refund(
         new.amount,
         new.reason,
     )
-    refund = _refund(row)
+    refund = from_row(Refund, row)
     await emit_event(conn, queue, merchant_id, "refund.created", {"refund": refund.to_json()})
-    await job_queue.defer_at(
-        conn, queue, PROCESS_REFUND_JOB, schedule_in=process_in, refund_id=refund.id
-    )
+    await defer_refund_processing(conn, queue, refund.id, delay=process_in)
     log.info("refund_created", refund_id=refund.id, payment_id=payment_id, amount=new.amount)
     return refund
 
@@ -116,7 +112,7 @@ async def process_refund(
     row = await conn.fetchrow(query("gateway_process_refund"), refund_id)
     if row is None:
         return None
-    refund = _refund(row)
+    refund = from_row(Refund, row)
     await emit_event(
         conn, queue, refund.merchant_id, "refund.processed", {"refund": refund.to_json()}
     )
@@ -126,10 +122,9 @@ async def process_refund(
 
 async def get_refund(conn: asyncpg.Connection, merchant_id: uuid.UUID, refund_id: str) -> Refund:
     """The merchant's refund, or 404 (also for another merchant's)."""
-    row = await conn.fetchrow(query("gateway_refund_by_id"), refund_id, merchant_id)
-    if row is None:
-        raise NotFoundError("refund not found")
-    return _refund(row)
+    return await fetch_one(
+        conn, Refund, "gateway_refund_by_id", refund_id, merchant_id, missing="refund not found"
+    )
 
 
 async def list_refunds(
@@ -137,6 +132,13 @@ async def list_refunds(
 ) -> tuple[list[Refund], int]:
     """One page of a payment's refunds, newest first, and their total (404: not the merchant's)."""
     await get_payment(conn, merchant_id, payment_id)
-    rows = await conn.fetch(query("gateway_list_refunds"), payment_id, merchant_id, limit, offset)
-    total = await conn.fetchval(query("gateway_count_refunds"), payment_id, merchant_id)
-    return [_refund(row) for row in rows], int(total)
+    return await fetch_page(
+        conn,
+        Refund,
+        "gateway_list_refunds",
+        "gateway_count_refunds",
+        payment_id,
+        merchant_id,
+        limit=limit,
+        offset=offset,
+    )

@@ -12,13 +12,12 @@ import hashlib
 import json
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 import structlog
-from aiohttp import web
 
-from payserv.context import POOL
 from payserv.errors import BadRequestError, IdempotencyKeyMismatchError, ServiceUnavailableError
 from payserv.fields import is_utf8
 from payserv.queries import query
@@ -32,12 +31,21 @@ MAX_KEY_LENGTH = 255
 # reserved again; more than this many rounds means something else is wrong.
 _MAX_ROUNDS = 3
 
-Create = Callable[[asyncpg.Connection], Awaitable[web.Response]]
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """The status and exact body text of a create request; ``replayed`` if stored earlier."""
+
+    status: int
+    body: str
+    replayed: bool = False
 
 
-def idempotency_key(request: web.Request) -> str | None:
+Create = Callable[[asyncpg.Connection], Awaitable[StoredResponse]]
+
+
+def parse_key(key: str | None) -> str | None:
     """The request's ``Idempotency-Key`` (1–255 characters), if it sent one."""
-    key = request.headers.get(HEADER)
     if key is None:
         return None
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
@@ -49,35 +57,36 @@ def idempotency_key(request: web.Request) -> str | None:
     return key
 
 
-def request_fingerprint(request: web.Request, body: dict[str, Any]) -> bytes:
+def request_fingerprint(method: str, path: str, body: dict[str, Any]) -> bytes:
     """What "the same request" means: method, path and the JSON body (key order ignored)."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).digest()
+    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).digest()
 
 
-async def run_idempotent(
-    request: web.Request, merchant_id: uuid.UUID, body: dict[str, Any], create: Create
-) -> web.Response:
-    """Run ``create`` in a transaction, at most once per (merchant, Idempotency-Key)."""
-    key = idempotency_key(request)
-    async with request.app[POOL].acquire() as conn:
-        if key is None:
-            async with conn.transaction():
-                return await create(conn)
-        fingerprint = request_fingerprint(request, body)
-        for _ in range(_MAX_ROUNDS):
-            response = await _reserve_and_create(conn, merchant_id, key, fingerprint, create)
-            if response is not None:
-                return response
-            stored = await conn.fetchrow(query("gateway_idempotency_key"), merchant_id, key)
-            if stored is not None:
-                return _replay(stored, fingerprint)
+async def run_once(
+    conn: asyncpg.Connection,
+    merchant_id: uuid.UUID,
+    key: str | None,
+    fingerprint: bytes,
+    create: Create,
+) -> StoredResponse:
+    """Run ``create`` in a transaction, at most once per (merchant, key); else replay it."""
+    if key is None:
+        async with conn.transaction():
+            return await create(conn)
+    for _ in range(_MAX_ROUNDS):
+        response = await _reserve_and_create(conn, merchant_id, key, fingerprint, create)
+        if response is not None:
+            return response
+        stored = await conn.fetchrow(query("gateway_idempotency_key"), merchant_id, key)
+        if stored is not None:
+            return _replay(stored, fingerprint)
     raise ServiceUnavailableError("the idempotency key could not be reserved; retry")
 
 
 async def _reserve_and_create(
     conn: asyncpg.Connection, merchant_id: uuid.UUID, key: str, fingerprint: bytes, create: Create
-) -> web.Response | None:
+) -> StoredResponse | None:
     """The response if this request now owns the key; None if a committed request does."""
     async with conn.transaction():
         reserved = await conn.fetchval(
@@ -95,23 +104,18 @@ async def _reserve_and_create(
             merchant_id,
             key,
             response.status,
-            response.text,
+            response.body,
         )
         return response
 
 
-def _replay(stored: asyncpg.Record, fingerprint: bytes) -> web.Response:
+def _replay(stored: asyncpg.Record, fingerprint: bytes) -> StoredResponse:
     if bytes(stored["request_hash"]) != fingerprint:
         raise IdempotencyKeyMismatchError(
             f"{HEADER} was already used with a different request", field=HEADER
         )
     log.info("idempotent_replay")
-    return web.Response(
-        text=stored["response_body"],
-        status=stored["response_status"],
-        content_type="application/json",
-        headers={"Idempotent-Replayed": "true"},
-    )
+    return StoredResponse(stored["response_status"], stored["response_body"], replayed=True)
 
 
 async def delete_expired_keys(conn: asyncpg.Connection) -> int:

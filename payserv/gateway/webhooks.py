@@ -8,12 +8,14 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+import procrastinate
 
 from payserv.fields import isoformat
+from payserv.gateway.rows import fetch_page, from_row
+from payserv.gateway.tasks import defer_webhook_delivery
 from payserv.queries import query
 from payserv.settings import Settings
 
-DELIVER_JOB = "gateway.deliver_webhook"
 MAX_ATTEMPTS = 5
 PENDING, SUCCESS, FAILED = "pending", "success", "failed"
 
@@ -93,7 +95,7 @@ async def insert_delivery(
 async def get_target(conn: asyncpg.Connection, delivery_id: uuid.UUID) -> DeliveryTarget | None:
     """The delivery and its merchant's current URL and sealed secret."""
     row = await conn.fetchrow(query("gateway_webhooks_delivery_target"), delivery_id)
-    return DeliveryTarget(**dict(row)) if row else None
+    return from_row(DeliveryTarget, row) if row else None
 
 
 async def record_attempt(
@@ -116,18 +118,34 @@ async def record_attempt(
     return recorded is not None
 
 
-async def reset_for_retry(
-    conn: asyncpg.Connection, delivery_id: uuid.UUID, merchant_id: uuid.UUID
-) -> int | None:
-    """Reset the merchant's delivery for a manual retry; its new generation, or None."""
+async def retry_delivery(
+    conn: asyncpg.Connection,
+    queue: procrastinate.App,
+    merchant_id: uuid.UUID,
+    delivery_id: uuid.UUID,
+) -> bool:
+    """Reset the merchant's delivery and deliver it again now (caller's transaction).
+
+    False when the merchant has no such delivery. The reset starts a new generation, so
+    jobs of the old one find themselves stale and stop.
+    """
     row = await conn.fetchrow(query("gateway_webhooks_reset_for_retry"), delivery_id, merchant_id)
-    return row["generation"] if row else None
+    if row is None:
+        return False
+    await defer_webhook_delivery(conn, queue, delivery_id, generation=row["generation"], attempt=1)
+    return True
 
 
 async def list_deliveries(
     conn: asyncpg.Connection, merchant_id: uuid.UUID, limit: int, offset: int
 ) -> tuple[list[DeliveryLogEntry], int]:
     """One page of the merchant's delivery log, newest first, and the total."""
-    rows = await conn.fetch(query("gateway_webhooks_list"), merchant_id, limit, offset)
-    total = await conn.fetchval(query("gateway_webhooks_count"), merchant_id)
-    return [DeliveryLogEntry(**dict(r)) for r in rows], total
+    return await fetch_page(
+        conn,
+        DeliveryLogEntry,
+        "gateway_webhooks_list",
+        "gateway_webhooks_count",
+        merchant_id,
+        limit=limit,
+        offset=offset,
+    )

@@ -15,8 +15,8 @@ import asyncpg
 import procrastinate
 import structlog
 
-from payserv import queue as job_queue
-from payserv.gateway_webhooks import DELIVER_JOB, insert_delivery
+from payserv.gateway.tasks import defer_webhook_delivery
+from payserv.gateway.webhooks import insert_delivery
 
 log = structlog.get_logger(__name__)
 
@@ -58,7 +58,5 @@ async def emit_event(
     delivery_id = await insert_delivery(conn, merchant_id, event, webhook_body(event, data))
     if delivery_id is None:
         return  # no webhook_url: nothing to deliver, nothing logged
-    await job_queue.defer(
-        conn, queue, DELIVER_JOB, delivery_id=str(delivery_id), generation=0, attempt=1
-    )
+    await defer_webhook_delivery(conn, queue, delivery_id, generation=0, attempt=1)
     log.info("webhook_scheduled", delivery_id=str(delivery_id), webhook_event=event)
