@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives import hashes, padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
+from payserv.errors import PayservError
+
 Amount = Decimal | str | int | float
 # AtomPay sends merchId and atomTxnId as JSON numbers, so signature fields accept ints.
 Field = str | int
@@ -39,8 +41,11 @@ _IST = timezone(timedelta(hours=5, minutes=30))
 _MAX_UDFS = 5
 
 
-class AtomPayCryptoError(ValueError):
-    """AtomPay data could not be decrypted or decoded."""
+class AtomPayCryptoError(PayservError, ValueError):
+    """AtomPay data could not be decrypted or decoded.
+
+    Still a ValueError, so that callers which parse AtomPay's fields catch both alike.
+    """
 
 
 @functools.lru_cache(maxsize=8)
