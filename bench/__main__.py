@@ -31,7 +31,7 @@ def sizes_from(args: argparse.Namespace) -> Sizes:
     sizes = Sizes()
     n = QUICK_N if args.quick and args.n is None else args.n
     if n is not None:
-        sizes = replace(sizes, bank_n=n, gateway_n=n, jobs_n=n)
+        sizes = replace(sizes, bank_n=n, gateway_n=n, jobs_n=n, pool_n=n)
     repeat = args.repeat if args.repeat is not None else (1 if args.quick else sizes.jobs_repeat)
     return replace(sizes, jobs_repeat=repeat)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 
-from bench import bank, gateway, jobs
+from bench import bank, gateway, jobs, pool
 from bench.common import bench_database, bench_server, payserv_server
 
 
@@ -28,6 +28,7 @@ class Sizes:
     gateway_concurrency: int = 10
     jobs_n: int = 2000
     jobs_repeat: int = 3
+    pool_n: int = 5000
     timeout: float = 300.0
 
 
@@ -55,6 +56,7 @@ async def collect(sizes: Sizes) -> dict[str, Any]:
     async with bench_server() as server_dsn:
         # Jobs first, on databases of their own, while no payserv competes for the CPU.
         jobs_figures = await jobs.measure(server_dsn, sizes.jobs_n, sizes.jobs_repeat)
+        pool_figures = await pool.measure(server_dsn, sizes.pool_n, sizes.jobs_repeat)
         async with (
             gateway.webhook_receiver() as receiver,
             bench_database(server_dsn) as dsn,
@@ -70,6 +72,7 @@ async def collect(sizes: Sizes) -> dict[str, Any]:
         "bank": bank_figures,
         "gateway": gateway_figures,
         "jobs": jobs_figures,
+        "pool": pool_figures,
     }
 
 
@@ -101,6 +104,7 @@ def _cpu_model() -> str:
 def rows(results: dict[str, Any]) -> list[Row]:
     """The table's rows, from :func:`collect`'s result."""
     bank_figures, gw, job = results["bank"], results["gateway"], results["jobs"]
+    checkouts = results["pool"]["checkouts_per_s"]
     credit = bank_figures["raw_asyncpg_credit"]
     raw_order = gw["orders"]["raw_sql_insert"]
     payments = gw["payments_to_success_webhook"]
@@ -129,6 +133,13 @@ def rows(results: dict[str, Any]) -> list[Row]:
             job["asyncpg"]["jobs_per_s"],
             psycopg,
             job["psycopg"]["jobs_per_s"],
+        ),
+        Row(
+            "Pool checkout (acquire, SELECT 1, release)",
+            "checkouts/s",
+            checkouts["payserv"],
+            "asyncpg's default reset on release",
+            checkouts["asyncpg_default"],
         ),
     ]
 

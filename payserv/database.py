@@ -67,6 +67,18 @@ async def init_connection(conn: asyncpg.Connection) -> None:
     )
 
 
+async def keep_session(_conn: asyncpg.Connection) -> None:
+    """What a released connection needs beyond asyncpg's own rollback of an open transaction:
+    nothing.
+
+    asyncpg's default reset sends ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET
+    ALL`` on every release, a round trip per checkout. payserv leaves no session state on a
+    pooled connection: its advisory locks are transaction-level, LISTEN has a connection of
+    its own, nothing is SET outside a transaction and no cursor outlives one.
+    tests/integration/test_pool_reset.py checks that a released connection carries no state.
+    """
+
+
 async def connect(dsn: str) -> asyncpg.Connection:
     """A single connection with payserv's codecs (CLI commands, LISTEN)."""
     conn = await asyncpg.connect(dsn)
@@ -77,7 +89,12 @@ async def connect(dsn: str) -> asyncpg.Connection:
 async def create_pool(dsn: str, size: int) -> asyncpg.Pool:
     """The pool; ``min_size`` is small so an idle process holds few connections."""
     pool = await asyncpg.create_pool(
-        dsn, min_size=2, max_size=size, init=init_connection, command_timeout=60
+        dsn,
+        min_size=min(2, size),
+        max_size=size,
+        init=init_connection,
+        reset=keep_session,
+        command_timeout=60,
     )
     assert pool is not None
     return pool

@@ -19,6 +19,7 @@ ROWS = (
     "Gateway payment → success webhook",
     "Job defer (asyncpg connector)",
     "No-op job run (asyncpg connector)",
+    "Pool checkout (acquire, SELECT 1, release)",
 )
 NUMBER = r"\d[\d,]*\.\d"
 LATENCY = rf"{NUMBER} / {NUMBER}"
@@ -68,3 +69,7 @@ async def test_bench_prints_every_figure_with_its_baseline_and_latencies(
     assert figures["bank"]["credits_recorded"] == figures["bank"]["credits_expected"] == 2 * N + 1
     assert figures["gateway"]["payments_to_success_webhook"]["delivered"] == N
     assert figures["jobs"]["jobs"] == N
+    # Counted, not timed: payserv's release sends nothing, asyncpg's default one reset query.
+    # (Rounded: a stray autovacuum transaction may land in the same database counter.)
+    trips = figures["pool"]["round_trips_per_checkout"]
+    assert (round(trips["payserv"]), round(trips["asyncpg_default"])) == (1, 2)
