@@ -1,0 +1,43 @@
+"""Log levels: Procrastinate's per-job lines only with LOG_LEVEL=DEBUG."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from payserv.logs import configure_logging
+from tests.conftest import base_settings
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level, logging.getLogger("procrastinate").level)
+    yield
+    root.handlers[:], root.level = saved[0], saved[1]
+    logging.getLogger("procrastinate").setLevel(saved[2])
+
+
+@pytest.mark.parametrize(
+    ("log_level", "job_lines", "warnings"),
+    [
+        ("INFO", False, True),
+        ("WARNING", False, True),
+        ("ERROR", False, False),
+        ("DEBUG", True, True),
+    ],
+)
+def test_procrastinate_job_lines_only_at_debug(
+    log_level: str, job_lines: bool, warnings: bool
+) -> None:
+    configure_logging(replace(base_settings(), log_level=log_level))
+    worker = logging.getLogger("procrastinate.worker")
+    # "Starting job …" / "… ended with status" are INFO lines of this logger.
+    assert worker.isEnabledFor(logging.INFO) is job_lines
+    assert worker.isEnabledFor(logging.WARNING) is warnings
+    assert logging.getLogger("payserv.http").isEnabledFor(logging.INFO) is (
+        log_level in ("INFO", "DEBUG")
+    )
