@@ -97,10 +97,19 @@ def _runner(spec: JobSpec) -> Callable[..., Awaitable[None]]:
 
 
 async def defer(
-    conn: asyncpg.Connection, queue: procrastinate.App, name: str, **kwargs: Any
+    conn: asyncpg.Connection,
+    queue: procrastinate.App,
+    name: str,
+    *,
+    priority: int = 0,
+    **kwargs: Any,
 ) -> int:
-    """Defer job ``name`` on ``conn``: it exists only if the caller's transaction commits."""
-    return await queue.configure_task(name, connection=conn).defer_async(**kwargs)
+    """Defer job ``name`` on ``conn``: it exists only if the caller's transaction commits.
+
+    Workers take due jobs by ``priority`` (higher first), then in the order deferred.
+    """
+    deferrer = queue.configure_task(name, connection=conn, priority=priority)
+    return await deferrer.defer_async(**kwargs)
 
 
 async def defer_at(
@@ -108,12 +117,16 @@ async def defer_at(
     queue: procrastinate.App,
     name: str,
     schedule_in: float,
+    *,
+    priority: int = 0,
     **kwargs: Any,
 ) -> int:
     """Like :func:`defer`, to run ``schedule_in`` seconds from now (now if ≤ 0)."""
     if schedule_in <= 0:
-        return await defer(conn, queue, name, **kwargs)
-    deferrer = queue.configure_task(name, connection=conn, schedule_in={"seconds": schedule_in})
+        return await defer(conn, queue, name, priority=priority, **kwargs)
+    deferrer = queue.configure_task(
+        name, connection=conn, schedule_in={"seconds": schedule_in}, priority=priority
+    )
     return await deferrer.defer_async(**kwargs)
 
 

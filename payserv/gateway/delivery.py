@@ -60,6 +60,7 @@ async def deliver_webhook(deps: JobDeps, delivery_id: str, generation: int, atte
                 conn,
                 deps.queue,
                 delivery_id,
+                event=target.event,
                 generation=generation,
                 attempt=attempt + 1,
                 delay=result.next_in,

@@ -58,5 +58,5 @@ async def emit_event(
     delivery_id = await insert_delivery(conn, merchant_id, event, webhook_body(event, data))
     if delivery_id is None:
         return  # no webhook_url: nothing to deliver, nothing logged
-    await defer_webhook_delivery(conn, queue, delivery_id, generation=0, attempt=1)
+    await defer_webhook_delivery(conn, queue, delivery_id, event=event, generation=0, attempt=1)
     log.info("webhook_scheduled", delivery_id=str(delivery_id), webhook_event=event)

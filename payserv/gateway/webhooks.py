@@ -132,7 +132,9 @@ async def retry_delivery(
     row = await conn.fetchrow(query("gateway_webhooks_reset_for_retry"), delivery_id, merchant_id)
     if row is None:
         return False
-    await defer_webhook_delivery(conn, queue, delivery_id, generation=row["generation"], attempt=1)
+    await defer_webhook_delivery(
+        conn, queue, delivery_id, event=row["event"], generation=row["generation"], attempt=1
+    )
     return True
 
 

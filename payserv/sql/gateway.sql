@@ -221,7 +221,7 @@ UPDATE webhook_deliveries
 SET status = 'pending', attempts = 0, generation = generation + 1,
     next_retry_at = now(), last_error = NULL
 WHERE id = $1 AND merchant_id = $2
-RETURNING id, generation;
+RETURNING id, generation, event;
 
 -- name: gateway_webhooks_list
 -- $1 merchant id, $2 limit, $3 offset. Newest first, ties in reverse insertion order.
