@@ -21,7 +21,7 @@
     "@media (max-width:480px){.payserv-modal-box{width:100vw;height:100vh;border-radius:0}}" +
     ".payserv-modal iframe{width:100%;height:100%;border:0;display:block}" +
     ".payserv-modal-close{position:absolute;top:8px;right:8px;width:36px;height:36px;" +
-    "border:0;border-radius:50%;background:#fff;color:#1f2328;font-size:22px;line-height:36px;" +
+    "border:0;padding:0;margin:0;border-radius:50%;background:#fff;color:#1f2328;font:22px/36px sans-serif;" +
     "cursor:pointer;box-shadow:0 1px 4px rgba(0,0,0,.2)}";
 
   function noop() {}
