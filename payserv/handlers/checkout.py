@@ -15,7 +15,7 @@ from aiohttp import web
 
 from payserv.context import POOL, SETTINGS
 from payserv.errors import NotFoundError
-from payserv.gateway import merchants, orders, payments, public
+from payserv.gateway import idempotency, merchants, orders, payments, public
 from payserv.handlers.gateway import create_payment_response
 from payserv.web import json_response, read_json_object
 
@@ -44,6 +44,8 @@ async def public_payment_create(request: web.Request) -> web.Response:
     """``POST /api/v1/payments/public`` → 201 ``pending``, as the order's merchant."""
     body = await read_json_object(request)
     new = payments.parse_new_payment(body, test_mode=request.app[SETTINGS].test_mode)
+    # A bad key is a 400 before the order is looked up, as on the authenticated endpoint.
+    idempotency.parse_key(request.headers.get(idempotency.HEADER))
     async with request.app[POOL].acquire() as conn:
         merchant_id = await public.order_merchant_id(conn, new.order_id)
     return await create_payment_response(request, merchant_id, body, new)
