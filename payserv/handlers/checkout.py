@@ -64,7 +64,7 @@ async def public_payment(request: web.Request) -> web.Response:
 async def checkout_page(request: web.Request) -> web.StreamResponse:
     """``GET /checkout?order_id=…`` and ``/checkout/{order_id}``; ``&embedded=true`` in the SDK."""
     order_id = request.match_info.get("order_id") or request.query.get("order_id", "")
-    if not order_id:
+    if not order_id or "\x00" in order_id:  # Postgres text holds no NUL: it names nothing
         raise NotFoundError("order not found")
     async with request.app[POOL].acquire() as conn:
         order = await public.get_public_order(conn, order_id)
