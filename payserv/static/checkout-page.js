@@ -154,6 +154,12 @@
   });
   Object.keys(forms).forEach(function (name) { forms[name].addEventListener("submit", submit); });
   document.getElementById("expiry").addEventListener("input", formatExpiry);
+  var done = document.getElementById("done-button");  // embedded only: back to the shop
+  if (done) {
+    done.addEventListener("click", function () {
+      tellParent("close_modal", part("payment-id").textContent || null, "success");
+    });
+  }
   part("retry-button").addEventListener("click", function () {
     var action = retryAction;
     retryAction = null;

@@ -130,3 +130,5 @@ async def test_demo_page_pays_through_the_sdk(
         "Paid: pay_", timeout=15_000
     )
     await page.screenshot(path=str(artifacts / "checkout-demo.png"))
+    await frame.locator("#done-button").click()  # the page asks its parent to close it
+    await expect(page.locator('[data-test-id="payment-modal"]')).to_have_count(0)
