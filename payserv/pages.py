@@ -48,9 +48,13 @@ _STRIPE_PAGES = frozenset(
     {"page.shop_item", "page.shop_order", "page.shop_pay_item", "page.shop_pay_order"}
 )
 _ATOMPAY_PAGE = "page.atompay_checkout"
+# The hosted checkout opens in merchants' sites (the SDK's iframe): any site may frame it.
+_FRAMEABLE_PAGES = frozenset({"page.checkout", "page.checkout_order"})
 
 
-def content_security_policy(nonce: str, provider: Provider | None) -> str:
+def content_security_policy(
+    nonce: str, provider: Provider | None, *, frameable: bool = False
+) -> str:
     """The policy of one page: only nonce-carrying scripts, plus the provider's origins."""
     extra = provider or _NO_PROVIDER
     directives = {
@@ -64,14 +68,18 @@ def content_security_policy(nonce: str, provider: Provider | None) -> str:
         "object-src": ("'none'",),
         "base-uri": ("'none'",),
         "form-action": ("'self'",),
-        "frame-ancestors": ("'none'",),
+        "frame-ancestors": ("*",) if frameable else ("'none'",),
     }
     return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
 
 
-def _provider(request: web.Request) -> Provider | None:
+def _route_name(request: web.Request) -> str | None:
     route = request.match_info.route
-    name = route.name if route is not None else None
+    return route.name if route is not None else None
+
+
+def _provider(request: web.Request) -> Provider | None:
+    name = _route_name(request)
     if name in _STRIPE_PAGES:
         return STRIPE
     if name == _ATOMPAY_PAGE:
@@ -102,10 +110,12 @@ async def page_headers_middleware(request: web.Request, handler: Handler) -> web
     # Every response: a browser must never guess a JSON error body to be HTML.
     response.headers["X-Content-Type-Options"] = "nosniff"
     if response.content_type == "text/html":
+        frameable = _route_name(request) in _FRAMEABLE_PAGES
         response.headers["Content-Security-Policy"] = content_security_policy(
-            nonce, _provider(request)
+            nonce, _provider(request), frameable=frameable
         )
-        response.headers["X-Frame-Options"] = "DENY"
+        if not frameable:
+            response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
         if _NEW_CSRF_COOKIE in request:
             _set_csrf_cookie(request, response, request[_NEW_CSRF_COOKIE])

@@ -7,6 +7,7 @@ from aiohttp import web
 from payserv.handlers import (
     atompay,
     bank,
+    checkout,
     gateway,
     openapi,
     polling,
@@ -57,6 +58,23 @@ def setup_routes(app: web.Application) -> None:
         gateway.webhook_retry,
         name="gateway_webhook_retry",
     )
+    # ----- gateway: hosted checkout (DESIGN §4a), no credentials -----
+    app.router.add_get(
+        "/api/v1/orders/{order_id}/public", checkout.public_order, name="gateway_public_order"
+    )
+    app.router.add_post(
+        "/api/v1/payments/public", checkout.public_payment_create, name="gateway_public_payments"
+    )
+    app.router.add_get(
+        "/api/v1/payments/{payment_id}/public",
+        checkout.public_payment,
+        name="gateway_public_payment",
+    )
+    app.router.add_get("/checkout", checkout.checkout_page, name="page.checkout")
+    app.router.add_get("/checkout/{order_id}", checkout.checkout_page, name="page.checkout_order")
+    app.router.add_get("/checkout.js", checkout.sdk, name="page.checkout_sdk")
+    app.router.add_get("/static/{name}", checkout.static_asset, name="page.static")
+    app.router.add_get("/demo", checkout.demo_page, name="page.demo")
     # ----- bank -----
     app.router.add_post("/api/webhook/bank/", bank.bank_webhook, name="bank_webhook")
     app.router.add_get(

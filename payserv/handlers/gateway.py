@@ -156,15 +156,24 @@ async def payment_create(request: web.Request) -> web.Response:
     """``POST /api/v1/payments`` → 201 ``pending``; a job settles it."""
     merchant = await require_merchant(request)
     body = await read_json_object(request)
-    settings = request.app[SETTINGS]
-    new = payments.parse_new_payment(body, test_mode=settings.test_mode)
+    new = payments.parse_new_payment(body, test_mode=request.app[SETTINGS].test_mode)
+    return await create_payment_response(request, merchant.id, body, new)
+
+
+async def create_payment_response(
+    request: web.Request, merchant_id: uuid.UUID, body: dict[str, Any], new: payments.NewPayment
+) -> web.Response:
+    """201 with the payment ``new`` of the merchant's order, once per ``Idempotency-Key``.
+
+    The hosted checkout's public endpoint pays through here too, as the order's merchant.
+    """
     queue = request.app[QUEUE]
-    process_in = payments.processing_delay(settings, *payments.PROCESSING_SECONDS)
+    process_in = payments.processing_delay(request.app[SETTINGS], *payments.PROCESSING_SECONDS)
 
     async def create(conn: asyncpg.Connection) -> payments.Payment:
-        return await payments.create_payment(conn, queue, merchant.id, new, process_in)
+        return await payments.create_payment(conn, queue, merchant_id, new, process_in)
 
-    return await create_idempotently(request, merchant.id, body, create)
+    return await create_idempotently(request, merchant_id, body, create)
 
 
 async def payment_detail(request: web.Request) -> web.Response:

@@ -115,6 +115,17 @@ SELECT count(*) FROM gateway_payments WHERE merchant_id = $1;
 -- $1 payment id. What the simulated processor needs before the settling transaction.
 SELECT method FROM gateway_payments WHERE id = $1;
 
+-- ----- public views (hosted checkout, DESIGN §4a): the unguessable id is the capability -----
+
+-- name: gateway_public_order
+-- $1 order id. Any merchant's order, with what the checkout page shows: the merchant's
+-- email as its name (merchants have no other name) and the successful payment, if any.
+SELECT o.id, o.merchant_id, o.amount, o.currency, o.status, m.email AS merchant_name,
+       (SELECT p.id FROM gateway_payments p
+        WHERE p.order_id = o.id AND p.status = 'success' LIMIT 1) AS paid_payment_id
+FROM gateway_orders o JOIN merchants m ON m.id = o.merchant_id
+WHERE o.id = $1;
+
 -- ----- refunds -----
 
 -- name: gateway_refunded_amount

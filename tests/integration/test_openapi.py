@@ -31,6 +31,11 @@ UNDOCUMENTED = {
     ("POST", "/admin/logout"),
     ("GET", "/atompay/checkout/{merch_txn_id}"),
     ("GET", "/atompay/result/{merch_txn_id}"),
+    ("GET", "/checkout"),
+    ("GET", "/checkout/{order_id}"),
+    ("GET", "/checkout.js"),
+    ("GET", "/static/{name}"),
+    ("GET", "/demo"),
 }
 
 
