@@ -40,9 +40,22 @@ CREATE TABLE merchants (
     api_secret_hash bytea NOT NULL,
     webhook_secret_encrypted bytea NOT NULL,
     webhook_url text,
+    -- scrypt hash of the dashboard password (DESIGN §4b); NULL: the merchant cannot log in.
+    dashboard_password_hash text,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- Dashboard sessions, in the database so that every web process knows them (DESIGN §4b).
+-- Only the SHA-256 of the cookie's random id is stored: a read of this table logs no one in.
+CREATE TABLE dashboard_sessions (
+    id_hash bytea PRIMARY KEY,
+    merchant_id uuid NOT NULL
+        CONSTRAINT dashboard_sessions_merchant_fkey REFERENCES merchants (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz NOT NULL
+);
+CREATE INDEX dashboard_sessions_merchant_idx ON dashboard_sessions (merchant_id);
 
 -- ----- gateway: orders, payments, refunds, idempotency -----
 -- seq orders rows created in the same instant (lists: newest first, ties in reverse
