@@ -101,6 +101,13 @@ CREATE TABLE gateway_payments (
 );
 CREATE INDEX gateway_payments_merchant_idx ON gateway_payments (merchant_id, created_at DESC, seq DESC);
 CREATE INDEX gateway_payments_order_idx ON gateway_payments (order_id);
+-- The dashboard's filtered transaction pages (?status=, ?method=, both) walk these in order.
+CREATE INDEX gateway_payments_merchant_status_idx
+    ON gateway_payments (merchant_id, status, created_at DESC, seq DESC);
+CREATE INDEX gateway_payments_merchant_method_idx
+    ON gateway_payments (merchant_id, method, created_at DESC, seq DESC);
+CREATE INDEX gateway_payments_merchant_status_method_idx
+    ON gateway_payments (merchant_id, status, method, created_at DESC, seq DESC);
 
 CREATE TABLE gateway_refunds (
     id text PRIMARY KEY,

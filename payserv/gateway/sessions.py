@@ -30,7 +30,8 @@ THROTTLE_PREFIX = "merchant:"
 _DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$" + "A" * 44
 
 
-def _digest(session_id: str) -> bytes:
+def session_digest(session_id: str) -> bytes:
+    """What the database keeps of a session id."""
     return hashlib.sha256(session_id.encode()).digest()
 
 
@@ -56,11 +57,11 @@ async def start_session(
     session_id = secrets.token_urlsafe(32)
     async with conn.transaction():
         if previous:
-            await conn.execute(query("dashboard_delete_session"), _digest(previous))
+            await conn.execute(query("dashboard_delete_session"), session_digest(previous))
         await conn.execute(query("dashboard_delete_expired_sessions"), merchant_id)
         await conn.execute(
             query("dashboard_insert_session"),
-            _digest(session_id),
+            session_digest(session_id),
             merchant_id,
             float(SESSION_TTL_SECONDS),
         )
@@ -70,13 +71,13 @@ async def start_session(
 
 async def session_merchant(conn: asyncpg.Connection, session_id: str) -> Merchant | None:
     """The merchant of a live session, else None (unknown, ended or expired)."""
-    row = await conn.fetchrow(query("dashboard_session_merchant"), _digest(session_id))
+    row = await conn.fetchrow(query("dashboard_session_merchant"), session_digest(session_id))
     return from_row(Merchant, row) if row else None
 
 
 async def end_session(conn: asyncpg.Connection, session_id: str) -> None:
     """Log out: the session id names no one any more, in every process."""
-    await conn.execute(query("dashboard_delete_session"), _digest(session_id))
+    await conn.execute(query("dashboard_delete_session"), session_digest(session_id))
 
 
 def check_new_password(password: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import asyncpg
@@ -134,17 +134,31 @@ def parse_filter(params: dict[str, str]) -> TransactionFilter:
     return TransactionFilter(status, method, params.get("starting_after") or None)
 
 
+_FIRST_PAGE = (datetime.max.replace(tzinfo=UTC), 2**63 - 1)  # after every row
+
+
 async def transactions(
     conn: asyncpg.Connection, merchant_id: uuid.UUID, where: TransactionFilter
 ) -> tuple[list[Payment], bool]:
     """One page (20) of the merchant's payments, newest first, and whether more follow."""
-    args = (merchant_id, where.status, where.method, PAGE_SIZE + 1)
-    if where.starting_after is None:
-        rows = await conn.fetch(query("dashboard_transactions"), *args)
-    else:
-        rows = await conn.fetch(query("dashboard_transactions_after"), *args, where.starting_after)
-        if not rows:
+    start = _FIRST_PAGE
+    if where.starting_after is not None:
+        row = await conn.fetchrow(
+            query("dashboard_transactions_cursor"), merchant_id, where.starting_after
+        )
+        if row is None:
             raise NotFoundError("payment not found", field="starting_after")
-        rows = [row for row in rows if row["id"] is not None]
+        start = (row["created_at"], row["seq"])
+    filters = [value for value in (where.status, where.method) if value is not None]
+    name = (
+        "dashboard_transactions"
+        + {
+            (False, False): "",
+            (True, False): "_by_status",
+            (False, True): "_by_method",
+            (True, True): "_by_status_method",
+        }[(where.status is not None, where.method is not None)]
+    )
+    rows = await conn.fetch(query(name), merchant_id, *start, PAGE_SIZE + 1, *filters)
     page = [from_row(Payment, row) for row in rows[:PAGE_SIZE]]
     return page, len(rows) > PAGE_SIZE

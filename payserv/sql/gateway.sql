@@ -310,27 +310,39 @@ LEFT JOIN gateway_payments p
 GROUP BY d.day
 ORDER BY d.day;
 
+-- name: dashboard_transactions_cursor
+-- $1 merchant id, $2 payment id: where the page after that payment starts (no row: not theirs).
+SELECT created_at, seq FROM gateway_payments WHERE id = $2 AND merchant_id = $1;
+
+-- The transaction pages: $1 merchant id, $2 created_at and $3 seq of the row the page starts
+-- after ('infinity' and the largest bigint for the first page), $4 limit. One query per
+-- filter, each walking an index whose prefix is its equalities: a page costs the same at any
+-- number of payments, and even a filter nothing matches reads no row of the merchant's.
+
 -- name: dashboard_transactions
--- $1 merchant id, $2 status or NULL, $3 method or NULL, $4 limit. The first page, newest first
--- (walks the (merchant_id, created_at, seq) index: the same cost at any number of payments).
+-- No filter: the (merchant_id, created_at, seq) index.
 SELECT * FROM gateway_payments
-WHERE merchant_id = $1
-  AND ($2::text IS NULL OR status = $2)
-  AND ($3::text IS NULL OR method = $3)
+WHERE merchant_id = $1 AND (created_at, seq) < ($2, $3)
 ORDER BY created_at DESC, seq DESC
 LIMIT $4;
 
--- name: dashboard_transactions_after
--- Like dashboard_transactions, after the merchant's payment $5. No row: $5 is not theirs;
--- one row with a NULL id: nothing comes after it.
-SELECT c.id AS cursor_id, p.* FROM gateway_payments c
-LEFT JOIN LATERAL (
-    SELECT * FROM gateway_payments p
-    WHERE p.merchant_id = $1
-      AND ($2::text IS NULL OR p.status = $2)
-      AND ($3::text IS NULL OR p.method = $3)
-      AND (p.created_at, p.seq) < (c.created_at, c.seq)
-    ORDER BY p.created_at DESC, p.seq DESC
-    LIMIT $4
-) p ON true
-WHERE c.id = $5 AND c.merchant_id = $1;
+-- name: dashboard_transactions_by_status
+-- $5 status: the (merchant_id, status, created_at, seq) index.
+SELECT * FROM gateway_payments
+WHERE merchant_id = $1 AND status = $5 AND (created_at, seq) < ($2, $3)
+ORDER BY created_at DESC, seq DESC
+LIMIT $4;
+
+-- name: dashboard_transactions_by_method
+-- $5 method: the (merchant_id, method, created_at, seq) index.
+SELECT * FROM gateway_payments
+WHERE merchant_id = $1 AND method = $5 AND (created_at, seq) < ($2, $3)
+ORDER BY created_at DESC, seq DESC
+LIMIT $4;
+
+-- name: dashboard_transactions_by_status_method
+-- $5 status, $6 method: the (merchant_id, status, method, created_at, seq) index.
+SELECT * FROM gateway_payments
+WHERE merchant_id = $1 AND status = $5 AND method = $6 AND (created_at, seq) < ($2, $3)
+ORDER BY created_at DESC, seq DESC
+LIMIT $4;

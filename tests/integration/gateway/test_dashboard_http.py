@@ -214,3 +214,46 @@ async def test_refund_amount_in_units_and_capture_use_the_api_rules(
     api = await (await client.get(f"/api/v1/payments/{payment['id']}", headers=MERCHANT)).json()
     assert api["captured"] is True
     assert "payment_captured" in caplog.text
+
+
+async def test_transactions_pages_of_20_newest_first(start_app: AppFactory) -> None:
+    client = await start_app(run_worker=False)
+    for _ in range(22):
+        order = await create_order(client)
+        await create_payment(client, order["id"])
+    api = await (await client.get("/api/v1/payments?limit=100", headers=MERCHANT)).json()
+    expected = [payment["id"] for payment in api["data"]]
+    await log_in(client)
+    first = await (await client.get("/dashboard/transactions")).text()
+    assert re.findall(r"/dashboard/payments/(pay_\w+)", first) == expected[:20]
+    next_url = re.search(r'href="([^"]+)" data-test-id="next-page"', first)
+    assert next_url is not None
+    second = await (await client.get(next_url.group(1).replace("&amp;", "&"))).text()
+    assert re.findall(r"/dashboard/payments/(pay_\w+)", second) == expected[20:]
+    assert 'data-test-id="next-page"' not in second
+    none = await (await client.get("/dashboard/transactions?status=failed&method=card")).text()
+    assert 'data-test-id="transaction-row"' not in none and "No payments match" in none
+
+
+async def test_new_secrets_are_shown_once_and_never_logged(
+    start_app: AppFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = await start_app(run_worker=False)
+    with caplog.at_level(logging.DEBUG):
+        await log_in(client)
+        token = await csrf_token(client, "/dashboard")
+        rolled = await (
+            await client.post("/dashboard/api-secret", data={"csrf_token": token})
+        ).text()
+        webhook = await (
+            await client.post("/dashboard/webhooks/secret", data={"csrf_token": token})
+        ).text()
+    api_secret = re.search(r'data-test-id="api-secret">(secret_[\w-]+)<', rolled)
+    webhook_secret = re.search(r'data-test-id="webhook-secret">(whsec_[\w+/=]+)<', webhook)
+    assert api_secret and webhook_secret
+    later = await (await client.get("/dashboard")).text()
+    later += await (await client.get("/dashboard/webhooks")).text()
+    logged = caplog.text + "\n".join(str(record.msg) for record in caplog.records)
+    assert "api_secret_rolled" in logged and "webhook_secret_regenerated" in logged
+    for secret in (api_secret.group(1), webhook_secret.group(1), TEST_DASHBOARD_PASSWORD):
+        assert secret not in logged and secret not in later
