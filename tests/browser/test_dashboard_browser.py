@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, ViewportSize, expect
 
 from payserv.gateway.merchants import (
     TEST_API_KEY,
@@ -27,8 +27,8 @@ from tests.integration.gateway.conftest import (
 )
 from tests.integration.gateway.test_merchant_secrets import verifies
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 375, "height": 800}
+DESKTOP = ViewportSize(width=1280, height=900)
+PHONE = ViewportSize(width=375, height=800)
 
 
 def tid(name: str) -> str:
