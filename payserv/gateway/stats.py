@@ -20,6 +20,7 @@ from payserv.queries import query
 
 CHART_DAYS = 14
 PAGE_SIZE = 20
+MAX_ID_LENGTH = 64
 STATUSES = ("pending", "success", "failed")
 METHODS = ("upi", "card")
 _SYMBOLS = {"INR": "₹", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
@@ -131,7 +132,11 @@ def parse_filter(params: dict[str, str]) -> TransactionFilter:
         raise BadRequestError(f"status must be one of {', '.join(STATUSES)}", field="status")
     if method is not None and method not in METHODS:
         raise BadRequestError(f"method must be one of {', '.join(METHODS)}", field="method")
-    return TransactionFilter(status, method, params.get("starting_after") or None)
+    after = params.get("starting_after") or None
+    # Postgres text holds no NUL, and no id is that long: such a value names no payment.
+    if after is not None and ("\x00" in after or len(after) > MAX_ID_LENGTH):
+        raise NotFoundError("payment not found", field="starting_after")
+    return TransactionFilter(status, method, after)
 
 
 _FIRST_PAGE = (datetime.max.replace(tzinfo=UTC), 2**63 - 1)  # after every row

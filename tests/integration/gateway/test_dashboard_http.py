@@ -257,3 +257,23 @@ async def test_new_secrets_are_shown_once_and_never_logged(
     assert "api_secret_rolled" in logged and "webhook_secret_regenerated" in logged
     for secret in (api_secret.group(1), webhook_secret.group(1), TEST_DASHBOARD_PASSWORD):
         assert secret not in logged and secret not in later
+
+
+async def test_hostile_values_are_4xx_pages(start_app: AppFactory) -> None:
+    client = await start_app(run_worker=False)
+    await log_in(client)
+    token = await csrf_token(client, "/dashboard")
+    for path in (
+        "/dashboard/transactions?starting_after=%00",
+        "/dashboard/transactions?starting_after=" + "9" * 5000,
+        "/dashboard/transactions?status=%00",
+        "/dashboard/payments/%00",
+        "/dashboard/payments/" + "x" * 5000,
+    ):
+        response = await client.get(path)
+        assert 400 <= response.status < 500, (path, response.status)
+    for data in ({"webhook_url": "http://exa\x00mple.com"}, {"webhook_url": "ftp://example.com"}):
+        response = await client.post("/dashboard/webhooks/url", data={"csrf_token": token, **data})
+        assert response.status == 400
+    nul_login = {"csrf_token": token, "email": "a\x00@example.com", "password": "x" * 10}
+    assert (await client.post("/dashboard/login", data=nul_login)).status == 400
