@@ -40,9 +40,22 @@ CREATE TABLE merchants (
     api_secret_hash bytea NOT NULL,
     webhook_secret_encrypted bytea NOT NULL,
     webhook_url text,
+    -- scrypt hash of the dashboard password (DESIGN §4b); NULL: the merchant cannot log in.
+    dashboard_password_hash text,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- Dashboard sessions, in the database so that every web process knows them (DESIGN §4b).
+-- Only the SHA-256 of the cookie's random id is stored: a read of this table logs no one in.
+CREATE TABLE dashboard_sessions (
+    id_hash bytea PRIMARY KEY,
+    merchant_id uuid NOT NULL
+        CONSTRAINT dashboard_sessions_merchant_fkey REFERENCES merchants (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz NOT NULL
+);
+CREATE INDEX dashboard_sessions_merchant_idx ON dashboard_sessions (merchant_id);
 
 -- ----- gateway: orders, payments, refunds, idempotency -----
 -- seq orders rows created in the same instant (lists: newest first, ties in reverse
@@ -88,6 +101,13 @@ CREATE TABLE gateway_payments (
 );
 CREATE INDEX gateway_payments_merchant_idx ON gateway_payments (merchant_id, created_at DESC, seq DESC);
 CREATE INDEX gateway_payments_order_idx ON gateway_payments (order_id);
+-- The dashboard's filtered transaction pages (?status=, ?method=, both) walk these in order.
+CREATE INDEX gateway_payments_merchant_status_idx
+    ON gateway_payments (merchant_id, status, created_at DESC, seq DESC);
+CREATE INDEX gateway_payments_merchant_method_idx
+    ON gateway_payments (merchant_id, method, created_at DESC, seq DESC);
+CREATE INDEX gateway_payments_merchant_status_method_idx
+    ON gateway_payments (merchant_id, status, method, created_at DESC, seq DESC);
 
 CREATE TABLE gateway_refunds (
     id text PRIMARY KEY,

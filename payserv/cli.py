@@ -20,6 +20,7 @@ from payserv.app import create_app
 from payserv.bootstrap import prepare_database
 from payserv.database import connect, reaching_database, resolve_database, translate_error
 from payserv.errors import PayservError, SettingsError, StartupError
+from payserv.gateway import sessions
 from payserv.gateway.merchants import create_merchant
 from payserv.logs import configure_logging
 from payserv.settings import Settings, load_settings
@@ -51,6 +52,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     merchant.add_argument("email")
     merchant.add_argument("--webhook-url", help="where the merchant's webhooks are sent")
+    merchant.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the dashboard password from standard input (else prompted on a terminal)",
+    )
+    password = commands.add_parser(
+        "merchantpassword", help="set a merchant's dashboard password (its sessions end)"
+    )
+    password.add_argument("email")
+    password.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
     commands.add_parser("seed", help="create the demo data (idempotent)")
     commands.add_parser("psql", help="open psql on the configured database")
     return parser
@@ -154,17 +167,38 @@ async def _seed(settings: Settings, dsn: str, _args: argparse.Namespace) -> int:
 
 
 async def _createmerchant(settings: Settings, dsn: str, args: argparse.Namespace) -> int:
+    # DESIGN §4b: a dashboard password from stdin or a terminal prompt; none otherwise
+    # (then the merchant cannot log in until ``merchantpassword``).
+    password = None
+    if args.password_stdin or sys.stdin.isatty():
+        password = sessions.check_new_password(_read_password(args.password_stdin))
+
     async def work(conn: asyncpg.Connection) -> int:
         await prepare_database(conn, settings)
         assert settings.secret_key is not None  # resolve_database provides it
-        credentials = await create_merchant(
-            conn,
-            args.email,
-            args.webhook_url,
-            secret_key=settings.secret_key,
-            allow_private_urls=settings.allows_private_webhook_urls,
-        )
+        async with conn.transaction():
+            credentials = await create_merchant(
+                conn,
+                args.email,
+                args.webhook_url,
+                secret_key=settings.secret_key,
+                allow_private_urls=settings.allows_private_webhook_urls,
+            )
+            if password is not None:
+                await sessions.set_password(conn, credentials.email, password)
         print(json.dumps(credentials.to_json()))
+        return 0
+
+    return await _with_connection(settings, dsn, work)
+
+
+async def _merchantpassword(settings: Settings, dsn: str, args: argparse.Namespace) -> int:
+    password = sessions.check_new_password(_read_password(args.password_stdin))
+
+    async def work(conn: asyncpg.Connection) -> int:
+        await prepare_database(conn, settings)
+        merchant_id = await sessions.set_password(conn, args.email, password)
+        print(json.dumps({"id": str(merchant_id), "email": args.email}))
         return 0
 
     return await _with_connection(settings, dsn, work)
@@ -251,4 +285,5 @@ _COMMANDS: dict[str, Callable[[Settings, str, argparse.Namespace], Awaitable[int
     "seed": _seed,
     # ----- part command handlers -----
     "createmerchant": _createmerchant,
+    "merchantpassword": _merchantpassword,
 }

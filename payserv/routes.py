@@ -14,6 +14,9 @@ from payserv.handlers import (
     system,
     users,
 )
+from payserv.handlers.dashboard import pages as dashboard
+from payserv.handlers.dashboard import session as dashboard_session
+from payserv.handlers.dashboard import webhooks as dashboard_webhooks
 from payserv.handlers.shop import admin as shop_admin
 from payserv.handlers.shop import api as shop_api
 from payserv.handlers.shop import pages as shop_pages
@@ -32,6 +35,17 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/test/merchant", gateway.test_merchant, name="gateway_test_merchant")
     app.router.add_get("/api/v1/merchant", gateway.merchant_detail, name="gateway_merchant")
     app.router.add_patch("/api/v1/merchant", gateway.merchant_update)
+    app.router.add_post(
+        "/api/v1/merchant/api-secret", gateway.merchant_api_secret, name="gateway_api_secret"
+    )
+    app.router.add_post(
+        "/api/v1/merchant/webhook-secret",
+        gateway.merchant_webhook_secret,
+        name="gateway_webhook_secret",
+    )
+    app.router.add_post(
+        "/api/v1/merchant/webhook-test", gateway.merchant_webhook_test, name="gateway_webhook_test"
+    )
     app.router.add_post("/api/v1/orders", gateway.order_create, name="gateway_orders")
     app.router.add_get("/api/v1/orders", gateway.order_list)
     app.router.add_get("/api/v1/orders/{order_id}", gateway.order_detail, name="gateway_order")
@@ -75,6 +89,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/checkout.js", checkout.sdk, name="page.checkout_sdk")
     app.router.add_get("/static/{name}", checkout.static_asset, name="page.static")
     app.router.add_get("/demo", checkout.demo_page, name="page.demo")
+    setup_dashboard_routes(app)
     # ----- bank -----
     app.router.add_post("/api/webhook/bank/", bank.bank_webhook, name="bank_webhook")
     app.router.add_get(
@@ -140,3 +155,43 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get(
         "/atompay/result/{merch_txn_id}", atompay.result_page, name="page.atompay_result"
     )
+
+
+def setup_dashboard_routes(app: web.Application) -> None:
+    """The merchant dashboard (DESIGN §4b): ``page.*`` routes, so every POST needs CSRF."""
+    add_get, add_post = app.router.add_get, app.router.add_post
+    add_get("/dashboard/login", dashboard_session.login_page, name="page.dashboard_login_form")
+    add_post("/dashboard/login", dashboard_session.login, name="page.dashboard_login")
+    add_post("/dashboard/logout", dashboard_session.logout, name="page.dashboard_logout")
+    add_get("/dashboard", dashboard.overview, name="page.dashboard")
+    add_post("/dashboard/api-secret", dashboard.roll_api_secret, name="page.dashboard_api_secret")
+    add_get("/dashboard/transactions", dashboard.transactions, name="page.dashboard_transactions")
+    add_get(
+        "/dashboard/payments/{payment_id}", dashboard.payment_detail, name="page.dashboard_payment"
+    )
+    add_post(
+        "/dashboard/payments/{payment_id}/capture",
+        dashboard.capture,
+        name="page.dashboard_capture",
+    )
+    add_post(
+        "/dashboard/payments/{payment_id}/refunds", dashboard.refund, name="page.dashboard_refund"
+    )
+    add_get("/dashboard/webhooks", dashboard_webhooks.webhooks_page, name="page.dashboard_webhooks")
+    add_post(
+        "/dashboard/webhooks/url", dashboard_webhooks.save_url, name="page.dashboard_webhook_url"
+    )
+    add_post(
+        "/dashboard/webhooks/secret",
+        dashboard_webhooks.regenerate_secret,
+        name="page.dashboard_webhook_secret",
+    )
+    add_post(
+        "/dashboard/webhooks/test", dashboard_webhooks.send_test, name="page.dashboard_webhook_test"
+    )
+    add_post(
+        "/dashboard/webhooks/{webhook_id}/retry",
+        dashboard_webhooks.retry,
+        name="page.dashboard_webhook_retry",
+    )
+    add_get("/dashboard/docs", dashboard.docs, name="page.dashboard_docs")

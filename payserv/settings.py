@@ -27,6 +27,9 @@ class Settings:
     port: int = 8000
     secret_key: str | None = None
     token_ttl_seconds: int = 86400
+    # Session cookies only over HTTPS (set behind a TLS-terminating proxy, where the
+    # request itself looks like plain HTTP).
+    cookie_secure: bool = False
     log_format: str = "auto"
     log_level: str = "INFO"
     max_body_bytes: int = 1024 * 1024
@@ -128,6 +131,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "STALLED_JOB_SECONDS", float, Settings.stalled_job_seconds, lo=1
         ),
         shutdown_timeout=env.parse("SHUTDOWN_TIMEOUT", float, Settings.shutdown_timeout, lo=0),
+        cookie_secure=env.flag("COOKIE_SECURE", False),
         test_mode=env.flag("TEST_MODE", False),
         test_payment_success=env.optional_flag("TEST_PAYMENT_SUCCESS"),
         test_processing_delay_ms=env.parse(

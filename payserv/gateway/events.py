@@ -27,6 +27,7 @@ EVENTS = (
     "payment.failed",
     "refund.created",
     "refund.processed",
+    "webhook.test",  # sent on request by the merchant (API or dashboard) to try its endpoint
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
@@ -22,12 +23,14 @@ from payserv.gateway.signing import generate_webhook_secret
 from payserv.queries import query
 from payserv.secretbox import open_sealed, seal
 from payserv.settings import Settings
+from payserv.users import hash_password
 
 TEST_MERCHANT_ID = uuid.UUID("550e8400-e29b-41d4-a716-446655440000")
 TEST_MERCHANT_EMAIL = "test@example.com"
 TEST_API_KEY = "key_test_abc123"
 TEST_API_SECRET = "secret_test_xyz789"  # noqa: S105 - the documented test credential
 TEST_WEBHOOK_SECRET = "whsec_test_abc123"  # noqa: S105 - the documented test credential
+TEST_DASHBOARD_PASSWORD = "password_test_abc123"  # noqa: S105 - the documented test credential
 MAX_URL_LENGTH = 2048
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _BLANK = re.compile(r"[\x00-\x20\x7f\s]")
@@ -119,7 +122,12 @@ async def ensure_test_merchant(conn: asyncpg.Connection, settings: Settings) -> 
     created = await insert_merchant(
         conn, credentials, webhook_url=url, secret_key=settings.secret_key
     )
-    if created is None and url is not None:
+    if created is not None:
+        password_hash = await asyncio.to_thread(hash_password, TEST_DASHBOARD_PASSWORD)
+        await conn.execute(
+            query("gateway_set_dashboard_password"), TEST_MERCHANT_EMAIL, password_hash
+        )
+    elif url is not None:
         # TEST_MERCHANT_WEBHOOK_URL applies on every start, not only the first one.
         await set_webhook_url(conn, TEST_MERCHANT_ID, url)
 

@@ -17,7 +17,7 @@ from aiohttp import web
 from payserv.context import POOL, QUEUE, SETTINGS
 from payserv.errors import BadRequestError, NotFoundError
 from payserv.fields import isoformat
-from payserv.gateway import idempotency, merchants, orders, payments, refunds, webhooks
+from payserv.gateway import credentials, idempotency, merchants, orders, payments, refunds, webhooks
 from payserv.web import JsonObject, dumps, json_response, page_response, read_json_object
 
 log = structlog.get_logger(__name__)
@@ -122,6 +122,32 @@ async def merchant_update(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         updated = await merchants.set_webhook_url(conn, merchant.id, url)
     return json_response(_merchant_json(updated))
+
+
+async def merchant_api_secret(request: web.Request) -> web.Response:
+    """``POST /api/v1/merchant/api-secret``: roll the API secret; the old one fails at once."""
+    merchant = await require_merchant(request)
+    async with request.app[POOL].acquire() as conn:
+        api_secret = await credentials.roll_api_secret(conn, merchant.id)
+    return json_response({"api_secret": api_secret})
+
+
+async def merchant_webhook_secret(request: web.Request) -> web.Response:
+    """``POST /api/v1/merchant/webhook-secret``: a new ``whsec_`` secret, shown once."""
+    merchant = await require_merchant(request)
+    secret_key = request.app[SETTINGS].secret_key
+    assert secret_key is not None  # resolve_database provides it
+    async with request.app[POOL].acquire() as conn:
+        secret = await credentials.regenerate_webhook_secret(conn, merchant.id, secret_key)
+    return json_response({"webhook_secret": secret})
+
+
+async def merchant_webhook_test(request: web.Request) -> web.Response:
+    """``POST /api/v1/merchant/webhook-test`` → 202: a signed, logged ``webhook.test``."""
+    merchant = await require_merchant(request)
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        await credentials.send_test_webhook(conn, request.app[QUEUE], merchant.id)
+    return json_response({"event": credentials.TEST_EVENT, "status": "scheduled"}, status=202)
 
 
 # ----- orders -----

@@ -246,3 +246,114 @@ LIMIT $2 OFFSET $3;
 -- name: gateway_webhooks_count
 -- $1 merchant id.
 SELECT count(*) FROM webhook_deliveries WHERE merchant_id = $1;
+
+-- ----- merchant dashboard (DESIGN §4b) -----
+
+-- name: gateway_merchant_login_by_email
+-- $1 email. What a dashboard login checks.
+SELECT id, dashboard_password_hash FROM merchants WHERE email = $1;
+
+-- name: gateway_set_dashboard_password
+-- $1 email, $2 scrypt hash. Returns the merchant id (nothing: no such merchant).
+UPDATE merchants SET dashboard_password_hash = $2, updated_at = now()
+WHERE email = $1
+RETURNING id;
+
+-- name: gateway_set_api_secret_hash
+-- $1 merchant id, $2 SHA-256 of the new API secret: the old one stops working at commit.
+UPDATE merchants SET api_secret_hash = $2, updated_at = now() WHERE id = $1
+RETURNING id;
+
+-- name: gateway_set_webhook_secret
+-- $1 merchant id, $2 the new sealed webhook secret (deliveries read it at each attempt).
+UPDATE merchants SET webhook_secret_encrypted = $2, updated_at = now() WHERE id = $1
+RETURNING id;
+
+-- name: dashboard_insert_session
+-- $1 SHA-256 of the session id, $2 merchant id, $3 lifetime in seconds.
+INSERT INTO dashboard_sessions (id_hash, merchant_id, expires_at)
+VALUES ($1, $2, now() + make_interval(secs => $3::double precision));
+
+-- name: dashboard_session_merchant
+-- $1 SHA-256 of the session id. The merchant of a live session (expired ones name no one).
+SELECT m.* FROM dashboard_sessions s JOIN merchants m ON m.id = s.merchant_id
+WHERE s.id_hash = $1 AND s.expires_at > now();
+
+-- name: dashboard_delete_session
+-- $1 SHA-256 of the session id (logout, or the old id when a login rotates it).
+DELETE FROM dashboard_sessions WHERE id_hash = $1;
+
+-- name: dashboard_delete_expired_sessions
+-- $1 merchant id: its expired sessions, swept at each of its logins.
+DELETE FROM dashboard_sessions WHERE merchant_id = $1 AND expires_at <= now();
+
+-- name: dashboard_delete_merchant_sessions
+-- $1 merchant id: every session, when its password changes.
+DELETE FROM dashboard_sessions WHERE merchant_id = $1;
+
+-- name: dashboard_payment_stats
+-- $1 merchant id. One aggregate per currency: all payments, successful, final, successful sum.
+SELECT currency,
+       count(*) AS total,
+       count(*) FILTER (WHERE status = 'success') AS succeeded,
+       count(*) FILTER (WHERE status IN ('success', 'failed')) AS final,
+       coalesce(sum(amount) FILTER (WHERE status = 'success'), 0) AS success_amount
+FROM gateway_payments
+WHERE merchant_id = $1
+GROUP BY currency
+ORDER BY count(*) DESC, currency;
+
+-- name: dashboard_daily_payments
+-- $1 merchant id, $2 number of days (today, UTC, included). Payments per day and status;
+-- days without payments come back with zeros, so the chart has one slot per day.
+SELECT d.day::date AS day,
+       count(p.id) FILTER (WHERE p.status = 'success') AS success,
+       count(p.id) FILTER (WHERE p.status = 'failed') AS failed,
+       count(p.id) FILTER (WHERE p.status = 'pending') AS pending
+FROM generate_series(
+         (now() AT TIME ZONE 'UTC')::date - ($2::integer - 1),
+         (now() AT TIME ZONE 'UTC')::date,
+         interval '1 day') AS d(day)
+LEFT JOIN gateway_payments p
+       ON p.merchant_id = $1
+      AND p.created_at >= d.day AT TIME ZONE 'UTC'
+      AND p.created_at < (d.day + interval '1 day') AT TIME ZONE 'UTC'
+GROUP BY d.day
+ORDER BY d.day;
+
+-- name: dashboard_transactions_cursor
+-- $1 merchant id, $2 payment id: where the page after that payment starts (no row: not theirs).
+SELECT created_at, seq FROM gateway_payments WHERE id = $2 AND merchant_id = $1;
+
+-- The transaction pages: $1 merchant id, $2 created_at and $3 seq of the row the page starts
+-- after ('infinity' and the largest bigint for the first page), $4 limit. One query per
+-- filter, each walking an index whose prefix is its equalities: a page costs the same at any
+-- number of payments, and even a filter nothing matches reads no row of the merchant's.
+
+-- name: dashboard_transactions
+-- No filter: the (merchant_id, created_at, seq) index.
+SELECT * FROM gateway_payments
+WHERE merchant_id = $1 AND (created_at, seq) < ($2, $3)
+ORDER BY created_at DESC, seq DESC
+LIMIT $4;
+
+-- name: dashboard_transactions_by_status
+-- $5 status: the (merchant_id, status, created_at, seq) index.
+SELECT * FROM gateway_payments
+WHERE merchant_id = $1 AND status = $5 AND (created_at, seq) < ($2, $3)
+ORDER BY created_at DESC, seq DESC
+LIMIT $4;
+
+-- name: dashboard_transactions_by_method
+-- $5 method: the (merchant_id, method, created_at, seq) index.
+SELECT * FROM gateway_payments
+WHERE merchant_id = $1 AND method = $5 AND (created_at, seq) < ($2, $3)
+ORDER BY created_at DESC, seq DESC
+LIMIT $4;
+
+-- name: dashboard_transactions_by_status_method
+-- $5 status, $6 method: the (merchant_id, status, method, created_at, seq) index.
+SELECT * FROM gateway_payments
+WHERE merchant_id = $1 AND status = $5 AND method = $6 AND (created_at, seq) < ($2, $3)
+ORDER BY created_at DESC, seq DESC
+LIMIT $4;

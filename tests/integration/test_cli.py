@@ -20,7 +20,17 @@ from bench.common import free_port
 from tests.helpers.cli import external_env, run_cli
 from tests.helpers.db import admin_connect, with_database
 
-COMMANDS = ["serve", "web", "worker", "migrate", "createuser", "createmerchant", "seed", "psql"]
+COMMANDS = [
+    "serve",
+    "web",
+    "worker",
+    "migrate",
+    "createuser",
+    "createmerchant",
+    "merchantpassword",
+    "seed",
+    "psql",
+]
 
 
 @pytest.fixture
@@ -218,3 +228,53 @@ def _wait_for_health(port: int, process: subprocess.Popen[str]) -> dict[str, str
             pass
         time.sleep(0.2)
     raise AssertionError(f"payserv never became healthy: {last}")
+
+
+async def test_createmerchant_and_merchantpassword_set_the_dashboard_password(
+    repo_root: Path, dsn: str
+) -> None:
+    from payserv.database import connect
+    from payserv.gateway.sessions import check_password
+
+    env = external_env(dsn)
+    short = run_cli(
+        repo_root, "createmerchant", "a@example.com", "--password-stdin", env=env, stdin="short\n"
+    )
+    assert short.returncode == 1 and "at least 8 characters" in short.stderr
+    created = run_cli(
+        repo_root,
+        "createmerchant",
+        "a@example.com",
+        "--password-stdin",
+        env=env,
+        stdin="first-password\n",
+    )
+    assert created.returncode == 0, created.stderr
+    merchant_id = json.loads(created.stdout.strip().splitlines()[-1])["id"]
+    # No --password-stdin and no terminal: no password, so no dashboard login.
+    silent = run_cli(repo_root, "createmerchant", "b@example.com", env=env, stdin="")
+    assert silent.returncode == 0, silent.stderr
+    changed = run_cli(
+        repo_root,
+        "merchantpassword",
+        "a@example.com",
+        "--password-stdin",
+        env=env,
+        stdin="second-password\n",
+    )
+    assert changed.returncode == 0, changed.stderr
+    unknown = run_cli(
+        repo_root, "merchantpassword", "c@example.com", "--password-stdin", env=env, stdin="x" * 9
+    )
+    assert unknown.returncode == 1 and "no merchant" in unknown.stderr
+    conn = await connect(dsn)
+    try:
+        assert await check_password(conn, "a@example.com", "first-password") is None
+        assert str(await check_password(conn, "a@example.com", "second-password")) == merchant_id
+        assert await check_password(conn, "b@example.com", "") is None
+        assert await conn.fetchval(
+            "SELECT dashboard_password_hash IS NULL FROM merchants WHERE email = 'b@example.com'"
+        )
+    finally:
+        await conn.close()
+    assert "first-password" not in created.stdout + created.stderr

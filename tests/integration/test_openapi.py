@@ -36,6 +36,22 @@ UNDOCUMENTED = {
     ("GET", "/checkout.js"),
     ("GET", "/static/{name}"),
     ("GET", "/demo"),
+    # The merchant dashboard (DESIGN §4b).
+    ("GET", "/dashboard/login"),
+    ("POST", "/dashboard/login"),
+    ("POST", "/dashboard/logout"),
+    ("GET", "/dashboard"),
+    ("POST", "/dashboard/api-secret"),
+    ("GET", "/dashboard/transactions"),
+    ("GET", "/dashboard/payments/{payment_id}"),
+    ("POST", "/dashboard/payments/{payment_id}/capture"),
+    ("POST", "/dashboard/payments/{payment_id}/refunds"),
+    ("GET", "/dashboard/webhooks"),
+    ("POST", "/dashboard/webhooks/url"),
+    ("POST", "/dashboard/webhooks/secret"),
+    ("POST", "/dashboard/webhooks/test"),
+    ("POST", "/dashboard/webhooks/{webhook_id}/retry"),
+    ("GET", "/dashboard/docs"),
 }
 
 

@@ -71,3 +71,10 @@ def test_private_webhook_urls_are_refused_unless_allowed_or_in_test_mode() -> No
     assert load_settings({"TEST_MODE": "true"}).allows_private_webhook_urls
     with pytest.raises(SettingsError, match="WEBHOOK_ALLOW_PRIVATE_URLS"):
         load_settings({"WEBHOOK_ALLOW_PRIVATE_URLS": "sometimes"})
+
+
+def test_cookie_secure_is_off_unless_set() -> None:
+    assert load_settings({}).cookie_secure is False
+    assert load_settings({"COOKIE_SECURE": "true"}).cookie_secure is True
+    with pytest.raises(SettingsError, match="COOKIE_SECURE"):
+        load_settings({"COOKIE_SECURE": "maybe"})
