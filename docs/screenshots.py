@@ -1,8 +1,9 @@
-"""Regenerate docs/checkout*.png from the real pages: ``python docs/screenshots.py``.
+"""Regenerate docs/*.png from the real pages: ``python docs/screenshots.py``.
 
 Starts payserv (``python run.py serve``, test mode, its own embedded database in a temporary
-directory, a free port on 127.0.0.1), drives the hosted checkout and the demo shop in headless
-Chromium, and writes the PNGs next to this file. Needs Playwright and Chromium (the test extras).
+directory, a free port on 127.0.0.1), drives the hosted checkout, the demo shop and the
+merchant dashboard in headless Chromium, and writes the PNGs next to this file. Needs
+Playwright and Chromium (the test extras).
 """
 
 from __future__ import annotations
@@ -119,6 +120,20 @@ async def shoot(browser: Browser, base: str) -> None:
     await page.screenshot(path=DOCS / "checkout-modal.png")
 
 
+async def shoot_dashboard(browser: Browser, base: str) -> None:
+    page = await browser.new_page(viewport=DESKTOP)  # type: ignore[arg-type]
+    await page.goto(f"{base}/dashboard/login")
+    await page.locator('[data-test-id="email-input"]').fill("test@example.com")
+    await page.locator('[data-test-id="password-input"]').fill("password_test_abc123")
+    await page.locator('[data-test-id="login-button"]').click()
+    await expect(page.locator('[data-test-id="stats-container"]')).to_be_visible()
+    await page.screenshot(path=DOCS / "dashboard-overview.png", full_page=True)
+    await page.goto(f"{base}/dashboard/transactions")
+    await page.screenshot(path=DOCS / "dashboard-transactions.png")
+    await page.set_viewport_size(MOBILE)  # type: ignore[arg-type]
+    await page.screenshot(path=DOCS / "dashboard-transactions-375.png")
+
+
 async def main() -> None:
     from playwright.async_api import async_playwright
 
@@ -135,11 +150,12 @@ async def main() -> None:
                     args=["--no-sandbox", "--disable-gpu"],
                 )
                 await shoot(browser, base)
+                await shoot_dashboard(browser, base)
                 await browser.close()
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
-    print("\n".join(str(path.relative_to(ROOT)) for path in sorted(DOCS.glob("checkout*.png"))))
+    print("\n".join(str(path.relative_to(ROOT)) for path in sorted(DOCS.glob("*.png"))))
 
 
 if __name__ == "__main__":
