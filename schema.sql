@@ -29,6 +29,39 @@ CREATE TABLE login_failures (
 );
 CREATE INDEX login_failures_window_idx ON login_failures (window_started_at);
 
+-- Exact list totals without a scan (DESIGN §2). Every listed table has the two triggers of
+-- count_list_rows (below its CREATE TABLE): they count the statement's inserted or deleted
+-- rows per owner in the writing transaction, so no writer can forget them (a bulk INSERT
+-- from psql or a benchmark included). A writer adds to one of 16 shards chosen by its
+-- backend pid, so one owner's concurrent inserts lock different rows instead of queueing
+-- on one; a read sums the owner's shards (payserv/listing.py).
+CREATE TABLE list_counts (
+    list text NOT NULL,
+    owner text NOT NULL,
+    shard smallint NOT NULL,
+    n bigint NOT NULL,
+    CONSTRAINT list_counts_pkey PRIMARY KEY (list, owner, shard)
+);
+
+-- TG_ARGV[0]: the list's name; TG_ARGV[1]: the owner column ('' for a global list). The
+-- transition table is called "changed" in every trigger, so one function serves all of
+-- them; to_jsonb keeps its SQL static (planned once per trigger, no EXECUTE per row).
+CREATE FUNCTION count_list_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        DELETE FROM list_counts WHERE list = TG_ARGV[0];
+        RETURN NULL;
+    END IF;
+    -- owners in a fixed order: two bulk statements lock their counter rows alike
+    INSERT INTO list_counts AS c (list, owner, shard, n)
+    SELECT TG_ARGV[0], owner, pg_backend_pid() % 16,
+           count(*) * CASE TG_OP WHEN 'DELETE' THEN -1 ELSE 1 END
+    FROM (SELECT coalesce(to_jsonb(r) ->> TG_ARGV[1], '') AS owner FROM changed AS r) AS o
+    GROUP BY owner ORDER BY owner
+    ON CONFLICT (list, owner, shard) DO UPDATE SET n = c.n + excluded.n;
+    RETURN NULL;
+END $$;
+
 -- ===== gateway =====
 -- api_secret is stored only as a SHA-256 hash (it is 32 random bytes: no salt or
 -- slow hash needed). The webhook secret must be usable to sign, so it is stored
@@ -74,6 +107,12 @@ CREATE TABLE gateway_orders (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX gateway_orders_merchant_idx ON gateway_orders (merchant_id, created_at DESC, seq DESC);
+CREATE TRIGGER gateway_orders_counted_insert AFTER INSERT ON gateway_orders
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('gateway_orders', 'merchant_id');
+CREATE TRIGGER gateway_orders_counted_delete AFTER DELETE ON gateway_orders
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('gateway_orders', 'merchant_id');
+CREATE TRIGGER gateway_orders_counted_truncate AFTER TRUNCATE ON gateway_orders
+    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('gateway_orders', 'merchant_id');
 
 -- Only card_network/card_last4 of a card are kept: never the number or the CVV.
 -- forced_outcome records, in test mode, that a well-known test instrument decides the
@@ -101,6 +140,12 @@ CREATE TABLE gateway_payments (
 );
 CREATE INDEX gateway_payments_merchant_idx ON gateway_payments (merchant_id, created_at DESC, seq DESC);
 CREATE INDEX gateway_payments_order_idx ON gateway_payments (order_id);
+CREATE TRIGGER gateway_payments_counted_insert AFTER INSERT ON gateway_payments
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('gateway_payments', 'merchant_id');
+CREATE TRIGGER gateway_payments_counted_delete AFTER DELETE ON gateway_payments
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('gateway_payments', 'merchant_id');
+CREATE TRIGGER gateway_payments_counted_truncate AFTER TRUNCATE ON gateway_payments
+    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('gateway_payments', 'merchant_id');
 -- The dashboard's filtered transaction pages (?status=, ?method=, both) walk these in order.
 CREATE INDEX gateway_payments_merchant_status_idx
     ON gateway_payments (merchant_id, status, created_at DESC, seq DESC);
@@ -122,6 +167,12 @@ CREATE TABLE gateway_refunds (
     processed_at timestamptz
 );
 CREATE INDEX gateway_refunds_payment_idx ON gateway_refunds (payment_id, created_at DESC, seq DESC);
+CREATE TRIGGER gateway_refunds_counted_insert AFTER INSERT ON gateway_refunds
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('gateway_refunds', 'payment_id');
+CREATE TRIGGER gateway_refunds_counted_delete AFTER DELETE ON gateway_refunds
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('gateway_refunds', 'payment_id');
+CREATE TRIGGER gateway_refunds_counted_truncate AFTER TRUNCATE ON gateway_refunds
+    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('gateway_refunds', 'payment_id');
 
 -- One row per (merchant, Idempotency-Key): the unique key is what makes concurrent
 -- requests with one key wait for the first and then replay its stored response.
@@ -158,6 +209,12 @@ CREATE TABLE webhook_deliveries (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX webhook_deliveries_merchant_idx ON webhook_deliveries (merchant_id, created_at DESC, seq DESC);
+CREATE TRIGGER webhook_deliveries_counted_insert AFTER INSERT ON webhook_deliveries
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('webhook_deliveries', 'merchant_id');
+CREATE TRIGGER webhook_deliveries_counted_delete AFTER DELETE ON webhook_deliveries
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('webhook_deliveries', 'merchant_id');
+CREATE TRIGGER webhook_deliveries_counted_truncate AFTER TRUNCATE ON webhook_deliveries
+    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('webhook_deliveries', 'merchant_id');
 
 -- ===== bank =====
 -- An operation is credited once: its id is the primary key, and the credit and the
@@ -187,11 +244,19 @@ CREATE TABLE bank_balance_log (
     balance_after bigint NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX bank_balance_log_inn_idx ON bank_balance_log (inn, id DESC);
+CREATE INDEX bank_balance_log_inn_idx ON bank_balance_log (inn, created_at DESC, id DESC);
+CREATE TRIGGER bank_balance_log_counted_insert AFTER INSERT ON bank_balance_log
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('bank_balance_log', 'inn');
+CREATE TRIGGER bank_balance_log_counted_delete AFTER DELETE ON bank_balance_log
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('bank_balance_log', 'inn');
+CREATE TRIGGER bank_balance_log_counted_truncate AFTER TRUNCATE ON bank_balance_log
+    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('bank_balance_log', 'inn');
 
 -- ===== polling =====
 CREATE TABLE user_payments (
     id uuid PRIMARY KEY,
+    -- orders rows created in the same instant (the id is random)
+    seq bigint GENERATED ALWAYS AS IDENTITY,
     user_id bigint NOT NULL REFERENCES users (id),
     amount numeric(15, 2) NOT NULL CHECK (amount > 0),
     payment_status text NOT NULL DEFAULT 'pending'
@@ -202,7 +267,13 @@ CREATE TABLE user_payments (
     updated_at timestamptz NOT NULL DEFAULT now(),
     processed_at timestamptz
 );
-CREATE INDEX user_payments_user_idx ON user_payments (user_id, created_at DESC);
+CREATE INDEX user_payments_user_idx ON user_payments (user_id, created_at DESC, seq DESC);
+CREATE TRIGGER user_payments_counted_insert AFTER INSERT ON user_payments
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('user_payments', 'user_id');
+CREATE TRIGGER user_payments_counted_delete AFTER DELETE ON user_payments
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('user_payments', 'user_id');
+CREATE TRIGGER user_payments_counted_truncate AFTER TRUNCATE ON user_payments
+    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('user_payments', 'user_id');
 
 -- ===== shop =====
 -- Catalog prices are decimals in the currency's units (numeric(14,2)); Stripe gets minor
@@ -215,6 +286,13 @@ CREATE TABLE shop_items (
     currency text NOT NULL CONSTRAINT shop_items_currency_check CHECK (currency ~ '^[A-Z]{3}$'),
     created_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX shop_items_created_idx ON shop_items (created_at DESC, id DESC);
+CREATE TRIGGER shop_items_counted_insert AFTER INSERT ON shop_items
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_items');
+CREATE TRIGGER shop_items_counted_delete AFTER DELETE ON shop_items
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_items');
+CREATE TRIGGER shop_items_counted_truncate AFTER TRUNCATE ON shop_items
+    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_items');
 
 CREATE TABLE shop_discounts (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -231,6 +309,13 @@ CREATE TABLE shop_discounts (
             AND currency ~ '^[A-Z]{3}$')
     )
 );
+CREATE INDEX shop_discounts_created_idx ON shop_discounts (created_at DESC, id DESC);
+CREATE TRIGGER shop_discounts_counted_insert AFTER INSERT ON shop_discounts
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_discounts');
+CREATE TRIGGER shop_discounts_counted_delete AFTER DELETE ON shop_discounts
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_discounts');
+CREATE TRIGGER shop_discounts_counted_truncate AFTER TRUNCATE ON shop_discounts
+    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_discounts');
 
 CREATE TABLE shop_taxes (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -240,6 +325,13 @@ CREATE TABLE shop_taxes (
     inclusive boolean NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX shop_taxes_created_idx ON shop_taxes (created_at DESC, id DESC);
+CREATE TRIGGER shop_taxes_counted_insert AFTER INSERT ON shop_taxes
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_taxes');
+CREATE TRIGGER shop_taxes_counted_delete AFTER DELETE ON shop_taxes
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_taxes');
+CREATE TRIGGER shop_taxes_counted_truncate AFTER TRUNCATE ON shop_taxes
+    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_taxes');
 
 -- An order's lines (prices included) and taxes never change after creation; `paid` turns true from a
 -- verified Stripe webhook.
@@ -251,6 +343,13 @@ CREATE TABLE shop_orders (
     paid_at timestamptz,
     created_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX shop_orders_created_idx ON shop_orders (created_at DESC, id DESC);
+CREATE TRIGGER shop_orders_counted_insert AFTER INSERT ON shop_orders
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_orders');
+CREATE TRIGGER shop_orders_counted_delete AFTER DELETE ON shop_orders
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_orders');
+CREATE TRIGGER shop_orders_counted_truncate AFTER TRUNCATE ON shop_orders
+    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_orders');
 
 CREATE TABLE shop_order_lines (
     order_id bigint NOT NULL CONSTRAINT shop_order_lines_order_id_fkey REFERENCES shop_orders (id),
@@ -313,6 +412,13 @@ CREATE TABLE events (
     kind text NOT NULL CONSTRAINT events_kind_check CHECK (kind IN ('solo', 'team')),
     created_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX events_created_idx ON events (created_at DESC, id DESC);
+CREATE TRIGGER events_counted_insert AFTER INSERT ON events
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('events');
+CREATE TRIGGER events_counted_delete AFTER DELETE ON events
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('events');
+CREATE TRIGGER events_counted_truncate AFTER TRUNCATE ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('events');
 
 -- One row per attempt to pay for an event. It is inserted (initiated) and committed
 -- before AtomPay is called, so every token AtomPay issues has a row to settle.
@@ -349,6 +455,12 @@ CREATE INDEX atompay_payments_paid_per_event
     ON atompay_payments (user_id, event_id) WHERE status = 'success';
 CREATE INDEX atompay_payments_user_created_idx
     ON atompay_payments (user_id, created_at DESC, id DESC);
+CREATE TRIGGER atompay_payments_counted_insert AFTER INSERT ON atompay_payments
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('atompay_payments', 'user_id');
+CREATE TRIGGER atompay_payments_counted_delete AFTER DELETE ON atompay_payments
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('atompay_payments', 'user_id');
+CREATE TRIGGER atompay_payments_counted_truncate AFTER TRUNCATE ON atompay_payments
+    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('atompay_payments', 'user_id');
 -- The reconciliation job looks only at payments still waiting for AtomPay.
 CREATE INDEX atompay_payments_initiated_idx
     ON atompay_payments (created_at) WHERE status = 'initiated';

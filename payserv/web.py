@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 import asyncpg
@@ -12,6 +12,7 @@ from aiohttp import web
 from payserv.context import POOL
 from payserv.errors import BadRequestError
 from payserv.fields import is_utf8, plain_int
+from payserv.listing import Page, PageRequest
 
 
 def dumps(value: Any) -> str:
@@ -70,11 +71,14 @@ def _check_text(value: str) -> None:
         raise BadRequestError("request body must not contain unpaired UTF-16 surrogates")
 
 
-def pagination(request: web.Request) -> tuple[int, int]:
-    """``?limit=`` (1–100, default 10) and ``?offset=`` (≥ 0), strictly parsed."""
+def pagination(request: web.Request) -> PageRequest:
+    """``?limit=`` (1–100, default 10), ``?offset=`` (≥ 0) and ``?starting_after=<id>``."""
     limit = _query_int(request, "limit", 10, 1, 100)
     offset = _query_int(request, "offset", 0, 0, 2**31 - 1)
-    return limit, offset
+    starting_after = request.query.get("starting_after")
+    if starting_after == "":
+        raise BadRequestError("starting_after must be an object id", field="starting_after")
+    return PageRequest(limit, offset, starting_after)
 
 
 def _query_int(request: web.Request, name: str, default: int, lo: int, hi: int) -> int:
@@ -87,9 +91,15 @@ def _query_int(request: web.Request, name: str, default: int, lo: int, hi: int) 
     return value
 
 
-def page_body(data: list[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
-    """The list shape of DESIGN §2."""
-    return {"data": data, "total": total, "limit": limit, "offset": offset}
+def page_body(page: Page[Any], asked: PageRequest) -> dict[str, Any]:
+    """The list shape of DESIGN §2 (``page``'s items already in their JSON form)."""
+    return {
+        "data": page.items,
+        "total": page.total,
+        "limit": asked.limit,
+        "offset": asked.offset,
+        "has_more": page.has_more,
+    }
 
 
 class JsonObject(Protocol):
@@ -98,12 +108,18 @@ class JsonObject(Protocol):
     def to_json(self) -> dict[str, Any]: ...
 
 
-PageFetch = Callable[[asyncpg.Connection, int, int], Awaitable[tuple[Sequence[JsonObject], int]]]
+PageFetch = Callable[[asyncpg.Connection, PageRequest], Awaitable[Page[Any]]]
+
+
+async def fetch_json_page(request: web.Request, fetch: PageFetch) -> tuple[Page[Any], PageRequest]:
+    """The page the request asks for, ``fetch(conn, asked)``, with its items as JSON."""
+    asked = pagination(request)
+    async with request.app[POOL].acquire() as conn:
+        page: Page[JsonObject] = await fetch(conn, asked)
+    return page.map(lambda obj: obj.to_json()), asked
 
 
 async def page_response(request: web.Request, fetch: PageFetch) -> web.Response:
-    """A list endpoint: ``fetch(conn, limit, offset)`` → one page in the DESIGN §2 shape."""
-    limit, offset = pagination(request)
-    async with request.app[POOL].acquire() as conn:
-        objects, total = await fetch(conn, limit, offset)
-    return json_response(page_body([obj.to_json() for obj in objects], total, limit, offset))
+    """A list endpoint: ``fetch(conn, asked)`` → one page in the DESIGN §2 shape."""
+    page, asked = await fetch_json_page(request, fetch)
+    return json_response(page_body(page, asked))

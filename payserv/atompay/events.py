@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 
 from payserv.fields import isoformat
+from payserv.listing import Listing, Page, PageRequest, bigint_id, fetch_page
 from payserv.queries import query
 
 EVENT_KINDS = ("solo", "team")
@@ -54,11 +55,13 @@ async def get_event(conn: asyncpg.Connection, event_id: int) -> Event | None:
     return Event(**dict(row)) if row else None
 
 
-async def list_events(conn: asyncpg.Connection, limit: int, offset: int) -> tuple[list[Event], int]:
+EVENTS = Listing("atompay_list_events", "atompay_event_cursor", "events", bigint_id)
+
+
+async def list_events(conn: asyncpg.Connection, asked: PageRequest) -> Page[Event]:
     """A page of events, newest first, and the total count."""
-    rows = await conn.fetch(query("atompay_list_events"), limit, offset)
-    total = await conn.fetchval(query("atompay_count_events"))
-    return [Event(**dict(row)) for row in rows], int(total)
+    page = await fetch_page(conn, EVENTS, asked)
+    return page.map(lambda row: Event(**dict(row)))
 
 
 async def seed_demo_events(conn: asyncpg.Connection) -> list[str]:

@@ -15,6 +15,7 @@ import structlog
 from payserv.atompay.crypto import format_txn_date
 from payserv.errors import BadRequestError
 from payserv.fields import isoformat
+from payserv.listing import Listing, Page, PageRequest, fetch_page
 from payserv.queries import query
 
 log = structlog.get_logger(__name__)
@@ -132,13 +133,15 @@ async def get_user_payment(
     return _payment(row) if row else None
 
 
+PAYMENTS = Listing("atompay_list_user_payments", "atompay_user_payment_cursor", "atompay_payments")
+
+
 async def list_user_payments(
-    conn: asyncpg.Connection, user_id: int, limit: int, offset: int
-) -> tuple[list[Payment], int]:
-    """A page of the user's payments, newest first, and their total count."""
-    rows = await conn.fetch(query("atompay_list_user_payments"), user_id, limit, offset)
-    total = await conn.fetchval(query("atompay_count_user_payments"), user_id)
-    return [_payment(row) for row in rows], int(total)
+    conn: asyncpg.Connection, user_id: int, asked: PageRequest
+) -> Page[Payment]:
+    """A page of the user's payments, newest first, and their total (cursor: a merchTxnId)."""
+    page = await fetch_page(conn, PAYMENTS, asked, user_id, owner=str(user_id))
+    return page.map(_payment)
 
 
 async def set_token(conn: asyncpg.Connection, merch_txn_id: str, atom_token_id: str) -> bool:

@@ -11,6 +11,7 @@ import asyncpg
 
 from payserv.errors import NotFoundError
 from payserv.fields import isoformat
+from payserv.listing import Listing, Page, PageRequest, bigint_id, fetch_page
 from payserv.queries import query
 
 
@@ -53,11 +54,11 @@ async def get_balance(conn: asyncpg.Connection, inn: str) -> Balance:
     return Balance(**dict(row))
 
 
-async def list_ledger(
-    conn: asyncpg.Connection, inn: str, limit: int, offset: int
-) -> tuple[list[LedgerEntry], int]:
+LEDGER = Listing("bank_balance_log_page", "bank_balance_log_cursor", "bank_balance_log", bigint_id)
+
+
+async def list_ledger(conn: asyncpg.Connection, inn: str, asked: PageRequest) -> Page[LedgerEntry]:
     """One page of organization ``inn``'s ledger, newest first, and its total; 404 if unknown."""
     await get_balance(conn, inn)
-    rows = await conn.fetch(query("bank_balance_log_page"), inn, limit, offset)
-    total = await conn.fetchval(query("bank_balance_log_count"), inn)
-    return [LedgerEntry(**dict(row)) for row in rows], total
+    page = await fetch_page(conn, LEDGER, asked, inn, owner=inn)
+    return page.map(lambda row: LedgerEntry(**dict(row)))

@@ -16,6 +16,7 @@ import structlog
 from payserv.errors import BadRequestError
 from payserv.fields import isoformat, require_int, require_str
 from payserv.gateway.rows import fetch_one, fetch_page, from_row
+from payserv.listing import Listing, Page, PageRequest
 from payserv.queries import query
 
 log = structlog.get_logger(__name__)
@@ -141,16 +142,11 @@ async def set_order_status(conn: asyncpg.Connection, order_id: str, status: str)
     await conn.execute(query("gateway_set_order_status"), order_id, status)
 
 
+ORDERS = Listing("gateway_list_orders", "gateway_order_cursor", "gateway_orders")
+
+
 async def list_orders(
-    conn: asyncpg.Connection, merchant_id: uuid.UUID, limit: int, offset: int
-) -> tuple[list[Order], int]:
+    conn: asyncpg.Connection, merchant_id: uuid.UUID, asked: PageRequest
+) -> Page[Order]:
     """One page of the merchant's orders, newest first, and their total."""
-    return await fetch_page(
-        conn,
-        Order,
-        "gateway_list_orders",
-        "gateway_count_orders",
-        merchant_id,
-        limit=limit,
-        offset=offset,
-    )
+    return await fetch_page(conn, Order, ORDERS, asked, merchant_id, owner=str(merchant_id))

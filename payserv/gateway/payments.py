@@ -24,6 +24,7 @@ from payserv.gateway.instruments import card_digits, validate_card, validate_vpa
 from payserv.gateway.orders import lock_order, new_id, set_order_status
 from payserv.gateway.rows import fetch_one, fetch_page, from_row
 from payserv.gateway.tasks import defer_payment_processing
+from payserv.listing import Listing, Page, PageRequest
 from payserv.queries import query
 from payserv.settings import Settings
 
@@ -257,16 +258,11 @@ async def capture_payment(
     return captured
 
 
+PAYMENTS = Listing("gateway_list_payments", "gateway_payment_cursor", "gateway_payments")
+
+
 async def list_payments(
-    conn: asyncpg.Connection, merchant_id: uuid.UUID, limit: int, offset: int
-) -> tuple[list[Payment], int]:
+    conn: asyncpg.Connection, merchant_id: uuid.UUID, asked: PageRequest
+) -> Page[Payment]:
     """One page of the merchant's payments, newest first, and their total."""
-    return await fetch_page(
-        conn,
-        Payment,
-        "gateway_list_payments",
-        "gateway_count_payments",
-        merchant_id,
-        limit=limit,
-        offset=offset,
-    )
+    return await fetch_page(conn, Payment, PAYMENTS, asked, merchant_id, owner=str(merchant_id))

@@ -18,6 +18,7 @@ from payserv.gateway.orders import new_id
 from payserv.gateway.payments import SUCCESS, get_payment, lock_payment
 from payserv.gateway.rows import fetch_one, fetch_page, from_row
 from payserv.gateway.tasks import defer_refund_processing
+from payserv.listing import Listing, Page, PageRequest
 from payserv.queries import query
 
 log = structlog.get_logger(__name__)
@@ -127,18 +128,12 @@ async def get_refund(conn: asyncpg.Connection, merchant_id: uuid.UUID, refund_id
     )
 
 
+REFUNDS = Listing("gateway_list_refunds", "gateway_refund_cursor", "gateway_refunds")
+
+
 async def list_refunds(
-    conn: asyncpg.Connection, merchant_id: uuid.UUID, payment_id: str, limit: int, offset: int
-) -> tuple[list[Refund], int]:
+    conn: asyncpg.Connection, merchant_id: uuid.UUID, payment_id: str, asked: PageRequest
+) -> Page[Refund]:
     """One page of a payment's refunds, newest first, and their total (404: not the merchant's)."""
     await get_payment(conn, merchant_id, payment_id)
-    return await fetch_page(
-        conn,
-        Refund,
-        "gateway_list_refunds",
-        "gateway_count_refunds",
-        payment_id,
-        merchant_id,
-        limit=limit,
-        offset=offset,
-    )
+    return await fetch_page(conn, Refund, REFUNDS, asked, payment_id, merchant_id, owner=payment_id)

@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 import asyncpg
 
 from payserv.errors import NotFoundError
+from payserv.listing import Listing, Page, PageRequest
+from payserv.listing import fetch_page as listing_page
 from payserv.queries import query
 
 T = TypeVar("T")
@@ -41,13 +43,11 @@ async def fetch_one(
 async def fetch_page(
     conn: asyncpg.Connection,
     cls: type[T],
-    name: str,
-    count_name: str,
+    listing: Listing,
+    asked: PageRequest,
     *args: Any,
-    limit: int,
-    offset: int,
-) -> tuple[list[T], int]:
-    """One page of query ``name`` (last parameters: limit, offset), and ``count_name``'s total."""
-    rows = await conn.fetch(query(name), *args, limit, offset)
-    total = await conn.fetchval(query(count_name), *args)
-    return [from_row(cls, row) for row in rows], int(total)
+    owner: str,
+) -> Page[T]:
+    """One page of ``listing`` among the rows of ``args`` as ``cls`` (payserv/listing.py)."""
+    page = await listing_page(conn, listing, asked, *args, owner=owner)
+    return page.map(lambda row: from_row(cls, row))

@@ -13,6 +13,7 @@ import procrastinate
 from payserv.fields import isoformat
 from payserv.gateway.rows import fetch_page, from_row
 from payserv.gateway.tasks import defer_webhook_delivery
+from payserv.listing import Listing, Page, PageRequest, uuid_id
 from payserv.queries import query
 from payserv.settings import Settings
 
@@ -138,16 +139,15 @@ async def retry_delivery(
     return True
 
 
+DELIVERIES = Listing(
+    "gateway_webhooks_list", "gateway_webhooks_cursor", "webhook_deliveries", uuid_id
+)
+
+
 async def list_deliveries(
-    conn: asyncpg.Connection, merchant_id: uuid.UUID, limit: int, offset: int
-) -> tuple[list[DeliveryLogEntry], int]:
+    conn: asyncpg.Connection, merchant_id: uuid.UUID, asked: PageRequest
+) -> Page[DeliveryLogEntry]:
     """One page of the merchant's delivery log, newest first, and the total."""
     return await fetch_page(
-        conn,
-        DeliveryLogEntry,
-        "gateway_webhooks_list",
-        "gateway_webhooks_count",
-        merchant_id,
-        limit=limit,
-        offset=offset,
+        conn, DeliveryLogEntry, DELIVERIES, asked, merchant_id, owner=str(merchant_id)
     )

@@ -19,7 +19,7 @@ from payserv.atompay.requests import read_new_event, read_new_payment
 from payserv.auth import require_superuser, require_user
 from payserv.context import HTTP, POOL, SETTINGS
 from payserv.errors import BadRequestError, NotFoundError
-from payserv.web import json_response, page_body, pagination, read_json_object
+from payserv.web import json_response, page_response, read_json_object
 
 # Hosts of AtomPay's test checkout script (pgtest.atomtech.in) and of local simulators.
 _TEST_HOST_MARKS = ("pgtest", "uat", "localhost", "127.0.0.1")
@@ -28,10 +28,7 @@ _TEST_HOST_MARKS = ("pgtest", "uat", "localhost", "127.0.0.1")
 async def events_list(request: web.Request) -> web.Response:
     """``GET /api/events``: every event, for any signed-in user."""
     await require_user(request)
-    limit, offset = pagination(request)
-    async with request.app[POOL].acquire() as conn:
-        events, total = await list_events(conn, limit, offset)
-    return json_response(page_body([event.to_json() for event in events], total, limit, offset))
+    return await page_response(request, list_events)
 
 
 async def events_create(request: web.Request) -> web.Response:
@@ -46,10 +43,7 @@ async def events_create(request: web.Request) -> web.Response:
 async def payments_list(request: web.Request) -> web.Response:
     """``GET /api/atompay/payments``: the caller's own payments, newest first."""
     user = await require_user(request)
-    limit, offset = pagination(request)
-    async with request.app[POOL].acquire() as conn:
-        rows, total = await list_payments(conn, user.id, limit, offset)
-    return json_response(page_body([row.to_json() for row in rows], total, limit, offset))
+    return await page_response(request, lambda conn, asked: list_payments(conn, user.id, asked))
 
 
 async def payment_detail(request: web.Request) -> web.Response:

@@ -46,6 +46,4 @@ async def organization_balance_log(request: web.Request) -> web.Response:
     """``GET /api/organizations/{inn}/balance-log/``: the ledger, newest first."""
     await require_user(request)
     inn = validate_inn(request.match_info["inn"], field="inn")
-    return await page_response(
-        request, lambda conn, limit, offset: list_ledger(conn, inn, limit, offset)
-    )
+    return await page_response(request, lambda conn, asked: list_ledger(conn, inn, asked))

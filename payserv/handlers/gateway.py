@@ -7,7 +7,7 @@ strings and call the aiohttp-free domain functions of :mod:`payserv.gateway`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -18,17 +18,16 @@ from payserv.context import POOL, QUEUE, SETTINGS
 from payserv.errors import BadRequestError, NotFoundError
 from payserv.fields import isoformat
 from payserv.gateway import credentials, idempotency, merchants, orders, payments, refunds, webhooks
+from payserv.listing import Page, PageRequest
 from payserv.web import JsonObject, dumps, json_response, page_response, read_json_object
 
 log = structlog.get_logger(__name__)
 
 Create = Callable[[asyncpg.Connection], Awaitable[JsonObject]]
 # A domain getter/lister scoped to the merchant: (conn, merchant_id, object id) and
-# (conn, merchant_id, limit, offset).
+# (conn, merchant_id, the page asked for).
 GetObject = Callable[[asyncpg.Connection, uuid.UUID, str], Awaitable[JsonObject]]
-ListPage = Callable[
-    [asyncpg.Connection, uuid.UUID, int, int], Awaitable[tuple[Sequence[JsonObject], int]]
-]
+ListPage = Callable[[asyncpg.Connection, uuid.UUID, PageRequest], Awaitable[Page[Any]]]
 
 
 async def require_merchant(request: web.Request) -> merchants.Merchant:
@@ -71,9 +70,7 @@ async def merchant_object(request: web.Request, get: GetObject, id_name: str) ->
 async def merchant_page(request: web.Request, list_page: ListPage) -> web.Response:
     """One page of the merchant's objects, in the list shape of DESIGN §2."""
     merchant = await require_merchant(request)
-    return await page_response(
-        request, lambda conn, limit, offset: list_page(conn, merchant.id, limit, offset)
-    )
+    return await page_response(request, lambda conn, asked: list_page(conn, merchant.id, asked))
 
 
 # ----- merchant -----
@@ -247,9 +244,7 @@ async def refund_list(request: web.Request) -> web.Response:
     payment_id = request.match_info["payment_id"]
     return await page_response(
         request,
-        lambda conn, limit, offset: refunds.list_refunds(
-            conn, merchant.id, payment_id, limit, offset
-        ),
+        lambda conn, asked: refunds.list_refunds(conn, merchant.id, payment_id, asked),
     )
 
 

@@ -14,7 +14,7 @@ from payserv.errors import NotFoundError
 from payserv.money import parse_decimal_amount
 from payserv.polling.flaky_status import SLOW_ANSWER_SECONDS, draw_answer
 from payserv.polling.payments import create_payment, get_payment, list_payments
-from payserv.web import json_response, pagination, read_json_object
+from payserv.web import fetch_json_page, json_response, read_json_object
 
 # Tests put a seeded Random here; production draws from the system's randomness.
 STATUS_RANDOM = web.AppKey("status_random", random.Random)
@@ -31,12 +31,17 @@ async def create_user_payment(request: web.Request) -> web.Response:
 
 
 async def list_user_payments(request: web.Request) -> web.Response:
-    """``GET /api/payments/``: the caller's payments as a plain list (the seed's shape)."""
+    """``GET /api/payments/``: the caller's payments as a plain list (the seed's shape).
+
+    The page's total and ``has_more`` of DESIGN §2 travel as headers: ``X-Total-Count``,
+    ``X-Has-More`` (``true``/``false``).
+    """
     user = await require_user(request)
-    limit, offset = pagination(request)
-    async with request.app[POOL].acquire() as conn:
-        payments, total = await list_payments(conn, user.id, limit, offset)
-    return json_response([p.to_json() for p in payments], headers={"X-Total-Count": str(total)})
+    page, _ = await fetch_json_page(
+        request, lambda conn, asked: list_payments(conn, user.id, asked)
+    )
+    headers = {"X-Total-Count": str(page.total), "X-Has-More": "true" if page.has_more else "false"}
+    return json_response(page.items, headers=headers)
 
 
 async def get_user_payment(request: web.Request) -> web.Response:

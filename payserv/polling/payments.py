@@ -13,6 +13,7 @@ import procrastinate
 
 from payserv.errors import NotFoundError
 from payserv.fields import isoformat
+from payserv.listing import Listing, Page, PageRequest, fetch_page, uuid_id
 from payserv.polling.tasks import defer_status_check
 from payserv.queries import query
 
@@ -62,13 +63,15 @@ async def get_payment(conn: asyncpg.Connection, payment_id: uuid.UUID, user_id: 
     return UserPayment(**dict(row))
 
 
+PAYMENTS = Listing("polling_user_payments", "polling_user_payment_cursor", "user_payments", uuid_id)
+
+
 async def list_payments(
-    conn: asyncpg.Connection, user_id: int, limit: int, offset: int
-) -> tuple[list[UserPayment], int]:
+    conn: asyncpg.Connection, user_id: int, asked: PageRequest
+) -> Page[UserPayment]:
     """One page of the user's payments, newest first, and their total."""
-    rows = await conn.fetch(query("polling_user_payments"), user_id, limit, offset)
-    total = await conn.fetchval(query("polling_count_user_payments"), user_id)
-    return [UserPayment(**dict(row)) for row in rows], total
+    page = await fetch_page(conn, PAYMENTS, asked, user_id, owner=str(user_id))
+    return page.map(lambda row: UserPayment(**dict(row)))
 
 
 async def pending_checks(conn: asyncpg.Connection, payment_id: uuid.UUID) -> int | None:

@@ -8,9 +8,12 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import asyncpg
+from asyncpg import Record
 
 from payserv.errors import NotFoundError
 from payserv.fields import isoformat
+from payserv.listing import Listing, Page, PageRequest, bigint_id
+from payserv.listing import fetch_page as listing_page
 from payserv.money import format_money
 from payserv.queries import query
 
@@ -105,12 +108,14 @@ def found(value: T | None, what: str, *, field: str | None = None) -> T:
     return value
 
 
-async def fetch_page(
-    conn: asyncpg.Connection, list_name: str, count_name: str, limit: int, offset: int
-) -> tuple[list[asyncpg.Record], int]:
-    """Rows of the list query ``list_name`` and the exact total of ``count_name``."""
-    rows = await conn.fetch(query(list_name), limit, offset)
-    return rows, int(await conn.fetchval(query(count_name)))
+def shop_listing(noun: str) -> Listing:
+    """The list of ``shop_<noun>``: one page for everyone, ids are bigints."""
+    return Listing(f"shop_list_{noun}", f"shop_{noun}_cursor", f"shop_{noun}", bigint_id)
+
+
+async def fetch_page(conn: asyncpg.Connection, noun: str, asked: PageRequest) -> Page[Record]:
+    """The page ``asked`` of ``shop_<noun>`` as rows, with the exact total (payserv/listing.py)."""
+    return await listing_page(conn, shop_listing(noun), asked)
 
 
 def _fields(row: asyncpg.Record, names: tuple[str, ...]) -> dict[str, Any]:
@@ -177,10 +182,9 @@ async def get_items(conn: asyncpg.Connection, item_ids: list[int]) -> dict[int, 
     return {row["id"]: item_from_row(row) for row in rows}
 
 
-async def list_items(conn: asyncpg.Connection, limit: int, offset: int) -> tuple[list[Item], int]:
+async def list_items(conn: asyncpg.Connection, asked: PageRequest) -> Page[Item]:
     """A page of items and the total count."""
-    rows, total = await fetch_page(conn, "shop_list_items", "shop_count_items", limit, offset)
-    return [item_from_row(row) for row in rows], total
+    return (await fetch_page(conn, "items", asked)).map(item_from_row)
 
 
 async def insert_discount(
@@ -203,14 +207,9 @@ async def get_discount(conn: asyncpg.Connection, discount_id: int) -> Discount |
     return discount_from_row(row) if row else None
 
 
-async def list_discounts(
-    conn: asyncpg.Connection, limit: int, offset: int
-) -> tuple[list[Discount], int]:
+async def list_discounts(conn: asyncpg.Connection, asked: PageRequest) -> Page[Discount]:
     """A page of discounts and the total count."""
-    rows, total = await fetch_page(
-        conn, "shop_list_discounts", "shop_count_discounts", limit, offset
-    )
-    return [discount_from_row(row) for row in rows], total
+    return (await fetch_page(conn, "discounts", asked)).map(discount_from_row)
 
 
 async def insert_tax(
@@ -225,7 +224,6 @@ async def get_taxes(conn: asyncpg.Connection, tax_ids: list[int]) -> list[Tax]:
     return [tax_from_row(row) for row in await conn.fetch(query("shop_get_taxes"), tax_ids)]
 
 
-async def list_taxes(conn: asyncpg.Connection, limit: int, offset: int) -> tuple[list[Tax], int]:
+async def list_taxes(conn: asyncpg.Connection, asked: PageRequest) -> Page[Tax]:
     """A page of taxes and the total count."""
-    rows, total = await fetch_page(conn, "shop_list_taxes", "shop_count_taxes", limit, offset)
-    return [tax_from_row(row) for row in rows], total
+    return (await fetch_page(conn, "taxes", asked)).map(tax_from_row)

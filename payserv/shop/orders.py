@@ -12,6 +12,7 @@ import asyncpg
 
 from payserv.errors import BadRequestError, NotFoundError
 from payserv.fields import isoformat
+from payserv.listing import Page, PageRequest
 from payserv.queries import query
 from payserv.shop.catalog import (
     Discount,
@@ -139,10 +140,10 @@ async def require_order(conn: asyncpg.Connection, order_id: int) -> Order:
     return found(await get_order(conn, order_id), f"order {order_id}")
 
 
-async def list_orders(conn: asyncpg.Connection, limit: int, offset: int) -> tuple[list[Order], int]:
+async def list_orders(conn: asyncpg.Connection, asked: PageRequest) -> Page[Order]:
     """A page of orders and the total count, in a fixed number of queries whatever the page."""
-    rows, total = await fetch_page(conn, "shop_list_orders", "shop_count_orders", limit, offset)
-    return await _load(conn, rows), total
+    page = await fetch_page(conn, "orders", asked)
+    return Page(await _load(conn, page.items), page.total, page.has_more)
 
 
 async def _load(conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> list[Order]:

@@ -22,7 +22,7 @@ class Table:
     rows: list[list[Any]]
 
 
-# (slug, title, list query taking $1 limit and $2 offset, columns shown)
+# (slug, title, list query taking $1 limit, $2 offset and a cursor (NULL here), columns shown)
 _TABLES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("items", "Items", "shop_list_items", ("id", "name", "price", "currency", "created_at")),
     (
@@ -51,7 +51,7 @@ async def shop_tables(conn: asyncpg.Connection) -> list[Table]:
     """Items, orders, discounts, taxes and Stripe purchases, newest first, at most 100 each."""
     tables = []
     for slug, title, name, columns in _TABLES:
-        rows = await conn.fetch(query(name), ROWS_PER_TABLE, 0)
+        rows = await conn.fetch(query(name), ROWS_PER_TABLE, 0, None, None)
         values = [[row[column] for column in columns] for row in rows]
         tables.append(Table(slug, title, columns, values))
     return tables

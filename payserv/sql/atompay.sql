@@ -19,14 +19,17 @@ RETURNING id, name, fee, kind, created_at;
 SELECT id, name, fee, kind, created_at FROM events WHERE id = $1;
 
 -- name: atompay_list_events
--- A page of events, newest first; $1 limit, $2 offset.
-SELECT id, name, fee, kind, created_at FROM events
+-- Every event (no owner): $1 limit, $2 offset, $3 $4 the cursor's (created_at, id) or NULL
+-- (payserv/listing.py). Newest first, ties in reverse insertion order.
+SELECT id, name, fee, kind, created_at
+FROM events
+WHERE (created_at, id) < (coalesce($3::timestamptz, 'infinity'), coalesce($4::bigint, 9223372036854775807))
 ORDER BY created_at DESC, id DESC
 LIMIT $1 OFFSET $2;
 
--- name: atompay_count_events
--- Number of events; no parameters.
-SELECT count(*) FROM events;
+-- name: atompay_event_cursor
+-- No owner, $1 id: the list position of that object, if the caller can see it.
+SELECT created_at, id FROM events WHERE id = $1;
 
 -- name: atompay_insert_payment
 -- A new initiated payment; $1 merch_txn_id, $2 user_id, $3 event_id, $4 event_type,
@@ -63,18 +66,20 @@ SELECT id, merch_txn_id, user_id, event_id, event_type, email, phone, team_name,
 FROM atompay_payments WHERE user_id = $1 AND merch_txn_id = $2;
 
 -- name: atompay_list_user_payments
--- A page of one user's payments, newest first; $1 user_id, $2 limit, $3 offset.
+-- $1 user_id, $2 limit, $3 offset, $4 $5 the cursor's (created_at, id) or NULL
+-- (payserv/listing.py). Newest first, ties in reverse insertion order.
 SELECT id, merch_txn_id, user_id, event_id, event_type, email, phone, team_name,
        team_members, amount, status, atom_token_id,
        atompay_transaction_id, bank_transaction_id, status_code, last_error,
        created_at, updated_at, settled_at
-FROM atompay_payments WHERE user_id = $1
+FROM atompay_payments
+WHERE user_id = $1 AND (created_at, id) < (coalesce($4::timestamptz, 'infinity'), coalesce($5::bigint, 9223372036854775807))
 ORDER BY created_at DESC, id DESC
 LIMIT $2 OFFSET $3;
 
--- name: atompay_count_user_payments
--- $1 user_id.
-SELECT count(*) FROM atompay_payments WHERE user_id = $1;
+-- name: atompay_user_payment_cursor
+-- $1 user_id, $2 id: the list position of that object, if the caller can see it.
+SELECT created_at, id FROM atompay_payments WHERE user_id = $1 AND merch_txn_id = $2;
 
 -- name: atompay_set_token
 -- Record the token of an AUTH call; $1 merch_txn_id, $2 atom_token_id. Only an initiated

@@ -32,11 +32,14 @@ FROM bank_operations WHERE operation_id = $1;
 SELECT inn, balance FROM bank_organizations WHERE inn = $1;
 
 -- name: bank_balance_log_page
--- Newest first; $1 inn, $2 limit, $3 offset.
+-- $1 inn, $2 limit, $3 offset, $4 $5 the cursor's (created_at, id) or NULL
+-- (payserv/listing.py). Newest first, ties in reverse insertion order.
 SELECT id, operation_id, delta, balance_after, created_at
-FROM bank_balance_log WHERE inn = $1
-ORDER BY id DESC LIMIT $2 OFFSET $3;
+FROM bank_balance_log
+WHERE inn = $1 AND (created_at, id) < (coalesce($4::timestamptz, 'infinity'), coalesce($5::bigint, 9223372036854775807))
+ORDER BY created_at DESC, id DESC
+LIMIT $2 OFFSET $3;
 
--- name: bank_balance_log_count
--- $1 inn.
-SELECT count(*) FROM bank_balance_log WHERE inn = $1;
+-- name: bank_balance_log_cursor
+-- $1 inn, $2 id: the list position of that object, if the caller can see it.
+SELECT created_at, id FROM bank_balance_log WHERE inn = $1 AND id = $2;

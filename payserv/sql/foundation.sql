@@ -41,3 +41,8 @@ SELECT status::text AS status, count(*) AS count FROM procrastinate_jobs GROUP B
 -- Workers whose heartbeat is fresher than $1 seconds (float).
 SELECT count(*) FROM procrastinate_workers
 WHERE last_heartbeat > now() - make_interval(secs => $1);
+
+-- name: list_total
+-- $1 list name, $2 owner ('' for a global list): the exact row count, summed over the
+-- counter shards that the listed table's triggers keep (schema.sql, list_counts).
+SELECT coalesce(sum(n), 0)::bigint FROM list_counts WHERE list = $1 AND owner = $2;

@@ -48,14 +48,17 @@ FOR UPDATE;
 UPDATE gateway_orders SET status = $2, updated_at = now() WHERE id = $1;
 
 -- name: gateway_list_orders
--- $1 merchant_id, $2 limit, $3 offset. Newest first, ties in reverse insertion order.
-SELECT * FROM gateway_orders WHERE merchant_id = $1
+-- $1 merchant_id, $2 limit, $3 offset, $4 $5 the cursor's (created_at, seq) or NULL
+-- (payserv/listing.py). Newest first, ties in reverse insertion order.
+SELECT *
+FROM gateway_orders
+WHERE merchant_id = $1 AND (created_at, seq) < (coalesce($4::timestamptz, 'infinity'), coalesce($5::bigint, 9223372036854775807))
 ORDER BY created_at DESC, seq DESC
 LIMIT $2 OFFSET $3;
 
--- name: gateway_count_orders
--- $1 merchant_id.
-SELECT count(*) FROM gateway_orders WHERE merchant_id = $1;
+-- name: gateway_order_cursor
+-- $1 merchant_id, $2 id: the list position of that object, if the caller can see it.
+SELECT created_at, seq FROM gateway_orders WHERE merchant_id = $1 AND id = $2;
 
 -- ----- payments -----
 
@@ -102,14 +105,17 @@ WHERE id = $1
 RETURNING *;
 
 -- name: gateway_list_payments
--- $1 merchant_id, $2 limit, $3 offset. Newest first, ties in reverse insertion order.
-SELECT * FROM gateway_payments WHERE merchant_id = $1
+-- $1 merchant_id, $2 limit, $3 offset, $4 $5 the cursor's (created_at, seq) or NULL
+-- (payserv/listing.py). Newest first, ties in reverse insertion order.
+SELECT *
+FROM gateway_payments
+WHERE merchant_id = $1 AND (created_at, seq) < (coalesce($4::timestamptz, 'infinity'), coalesce($5::bigint, 9223372036854775807))
 ORDER BY created_at DESC, seq DESC
 LIMIT $2 OFFSET $3;
 
--- name: gateway_count_payments
--- $1 merchant_id.
-SELECT count(*) FROM gateway_payments WHERE merchant_id = $1;
+-- name: gateway_payment_cursor
+-- $1 merchant_id, $2 id: the list position of that object, if the caller can see it.
+SELECT created_at, seq FROM gateway_payments WHERE merchant_id = $1 AND id = $2;
 
 -- name: gateway_payment_method
 -- $1 payment id. What the simulated processor needs before the settling transaction.
@@ -150,14 +156,17 @@ WHERE id = $1 AND status = 'pending'
 RETURNING *;
 
 -- name: gateway_list_refunds
--- $1 payment id, $2 merchant_id, $3 limit, $4 offset. Newest first.
-SELECT * FROM gateway_refunds WHERE payment_id = $1 AND merchant_id = $2
+-- $1 payment id, $2 merchant_id, $3 limit, $4 offset, $5 $6 the cursor's (created_at, seq) or NULL
+-- (payserv/listing.py). Newest first, ties in reverse insertion order.
+SELECT *
+FROM gateway_refunds
+WHERE payment_id = $1 AND merchant_id = $2 AND (created_at, seq) < (coalesce($5::timestamptz, 'infinity'), coalesce($6::bigint, 9223372036854775807))
 ORDER BY created_at DESC, seq DESC
 LIMIT $3 OFFSET $4;
 
--- name: gateway_count_refunds
--- $1 payment id, $2 merchant_id.
-SELECT count(*) FROM gateway_refunds WHERE payment_id = $1 AND merchant_id = $2;
+-- name: gateway_refund_cursor
+-- $1 payment id, $2 merchant_id, $3 id: the list position of that object, if the caller can see it.
+SELECT created_at, seq FROM gateway_refunds WHERE payment_id = $1 AND merchant_id = $2 AND id = $3;
 
 -- ----- idempotency keys -----
 
@@ -235,17 +244,18 @@ WHERE id = $1 AND merchant_id = $2
 RETURNING id, generation, event;
 
 -- name: gateway_webhooks_list
--- $1 merchant id, $2 limit, $3 offset. Newest first, ties in reverse insertion order.
+-- $1 merchant id, $2 limit, $3 offset, $4 $5 the cursor's (created_at, seq) or NULL
+-- (payserv/listing.py). Newest first, ties in reverse insertion order.
 SELECT id, event, status, attempts, created_at, last_attempt_at, next_retry_at, response_code,
        last_error
 FROM webhook_deliveries
-WHERE merchant_id = $1
+WHERE merchant_id = $1 AND (created_at, seq) < (coalesce($4::timestamptz, 'infinity'), coalesce($5::bigint, 9223372036854775807))
 ORDER BY created_at DESC, seq DESC
 LIMIT $2 OFFSET $3;
 
--- name: gateway_webhooks_count
--- $1 merchant id.
-SELECT count(*) FROM webhook_deliveries WHERE merchant_id = $1;
+-- name: gateway_webhooks_cursor
+-- $1 merchant id, $2 id: the list position of that object, if the caller can see it.
+SELECT created_at, seq FROM webhook_deliveries WHERE merchant_id = $1 AND id = $2;
 
 -- ----- merchant dashboard (DESIGN §4b) -----
 

@@ -11,15 +11,18 @@ SELECT id, user_id, amount, payment_status, status_checks, last_check_error,
 FROM user_payments WHERE id = $1 AND user_id = $2;
 
 -- name: polling_user_payments
--- Newest first (ties: later insert first); $1 user_id, $2 limit, $3 offset.
+-- $1 user_id, $2 limit, $3 offset, $4 $5 the cursor's (created_at, seq) or NULL
+-- (payserv/listing.py). Newest first, ties in reverse insertion order.
 SELECT id, user_id, amount, payment_status, status_checks, last_check_error,
        created_at, updated_at, processed_at
-FROM user_payments WHERE user_id = $1
-ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3;
+FROM user_payments
+WHERE user_id = $1 AND (created_at, seq) < (coalesce($4::timestamptz, 'infinity'), coalesce($5::bigint, 9223372036854775807))
+ORDER BY created_at DESC, seq DESC
+LIMIT $2 OFFSET $3;
 
--- name: polling_count_user_payments
--- $1 user_id.
-SELECT count(*) FROM user_payments WHERE user_id = $1;
+-- name: polling_user_payment_cursor
+-- $1 user_id, $2 id: the list position of that object, if the caller can see it.
+SELECT created_at, seq FROM user_payments WHERE user_id = $1 AND id = $2;
 
 -- name: polling_payment_status
 -- $1 payment id: its status and how many status calls were recorded (the retry index).

@@ -25,15 +25,17 @@ SELECT id, name, description, price, currency, created_at FROM shop_items WHERE 
 SELECT id, name, description, price, currency, created_at FROM shop_items WHERE id = ANY($1::bigint[]);
 
 -- name: shop_list_items
--- A page of items, newest first: $1 limit, $2 offset.
+-- Every row (no owner): $1 limit, $2 offset, $3 $4 the cursor's (created_at, id) or NULL
+-- (payserv/listing.py). Newest first, ties in reverse insertion order.
 SELECT id, name, description, price, currency, created_at
 FROM shop_items
+WHERE (created_at, id) < (coalesce($3::timestamptz, 'infinity'), coalesce($4::bigint, 9223372036854775807))
 ORDER BY created_at DESC, id DESC
 LIMIT $1 OFFSET $2;
 
--- name: shop_count_items
--- How many items exist (no parameters).
-SELECT count(*) FROM shop_items;
+-- name: shop_items_cursor
+-- No owner, $1 id: the list position of that object, if the caller can see it.
+SELECT created_at, id FROM shop_items WHERE id = $1;
 
 -- name: shop_find_item_by_name
 -- The first item with a name and currency (demo seed): $1 name, $2 currency.
@@ -51,15 +53,17 @@ RETURNING id, name, percent_off, amount_off, currency, created_at;
 SELECT id, name, percent_off, amount_off, currency, created_at FROM shop_discounts WHERE id = $1;
 
 -- name: shop_list_discounts
--- A page of discounts, newest first: $1 limit, $2 offset.
+-- Every row (no owner): $1 limit, $2 offset, $3 $4 the cursor's (created_at, id) or NULL
+-- (payserv/listing.py). Newest first, ties in reverse insertion order.
 SELECT id, name, percent_off, amount_off, currency, created_at
 FROM shop_discounts
+WHERE (created_at, id) < (coalesce($3::timestamptz, 'infinity'), coalesce($4::bigint, 9223372036854775807))
 ORDER BY created_at DESC, id DESC
 LIMIT $1 OFFSET $2;
 
--- name: shop_count_discounts
--- How many discounts exist (no parameters).
-SELECT count(*) FROM shop_discounts;
+-- name: shop_discounts_cursor
+-- No owner, $1 id: the list position of that object, if the caller can see it.
+SELECT created_at, id FROM shop_discounts WHERE id = $1;
 
 -- name: shop_insert_tax
 -- Insert a tax: $1 name, $2 percentage, $3 inclusive.
@@ -73,15 +77,17 @@ SELECT id, name, percentage, inclusive, created_at
 FROM shop_taxes WHERE id = ANY($1::bigint[]) ORDER BY id;
 
 -- name: shop_list_taxes
--- A page of taxes, newest first: $1 limit, $2 offset.
+-- Every row (no owner): $1 limit, $2 offset, $3 $4 the cursor's (created_at, id) or NULL
+-- (payserv/listing.py). Newest first, ties in reverse insertion order.
 SELECT id, name, percentage, inclusive, created_at
 FROM shop_taxes
+WHERE (created_at, id) < (coalesce($3::timestamptz, 'infinity'), coalesce($4::bigint, 9223372036854775807))
 ORDER BY created_at DESC, id DESC
 LIMIT $1 OFFSET $2;
 
--- name: shop_count_taxes
--- How many taxes exist (no parameters).
-SELECT count(*) FROM shop_taxes;
+-- name: shop_taxes_cursor
+-- No owner, $1 id: the list position of that object, if the caller can see it.
+SELECT created_at, id FROM shop_taxes WHERE id = $1;
 
 -- name: shop_insert_order
 -- Insert an order: $1 currency, $2 discount_id (nullable).
@@ -106,15 +112,17 @@ SELECT $1, unnest($2::bigint[]);
 SELECT id, currency, discount_id, paid, created_at FROM shop_orders WHERE id = $1;
 
 -- name: shop_list_orders
--- A page of orders, newest first: $1 limit, $2 offset.
+-- Every row (no owner): $1 limit, $2 offset, $3 $4 the cursor's (created_at, id) or NULL
+-- (payserv/listing.py). Newest first, ties in reverse insertion order.
 SELECT id, currency, discount_id, paid, created_at
 FROM shop_orders
+WHERE (created_at, id) < (coalesce($3::timestamptz, 'infinity'), coalesce($4::bigint, 9223372036854775807))
 ORDER BY created_at DESC, id DESC
 LIMIT $1 OFFSET $2;
 
--- name: shop_count_orders
--- How many orders exist (no parameters).
-SELECT count(*) FROM shop_orders;
+-- name: shop_orders_cursor
+-- No owner, $1 id: the list position of that object, if the caller can see it.
+SELECT created_at, id FROM shop_orders WHERE id = $1;
 
 -- name: shop_get_orders_lines
 -- The lines of several orders with their items, by order and position: $1 order ids (bigint[]).
@@ -173,9 +181,11 @@ WHERE stripe_id = $1 AND reference = $2 AND status = 'open'
 RETURNING id, reference;
 
 -- name: shop_list_purchases
--- A page of purchases, newest first: $1 limit, $2 offset.
+-- Every row (no owner): $1 limit, $2 offset, $3 $4 the cursor's (created_at, id) or NULL, like
+-- the other shop lists (only /admin/ shows purchases, always from the newest).
 SELECT id, reference, kind, stripe_id, amount, currency, status, created_at, paid_at
 FROM shop_purchases
+WHERE (created_at, id) < (coalesce($3::timestamptz, 'infinity'), coalesce($4::bigint, 9223372036854775807))
 ORDER BY created_at DESC, id DESC
 LIMIT $1 OFFSET $2;
 

@@ -21,6 +21,7 @@ from payserv.handlers.dashboard.session import (
     text_field,
 )
 from payserv.handlers.openapi import openapi_document
+from payserv.listing import PageRequest
 from payserv.money import currency_exponent, parse_decimal_amount, to_minor_units
 
 
@@ -81,7 +82,9 @@ async def _payment_page(
     payment_id = request.match_info["payment_id"]
     async with request.app[POOL].acquire() as conn:
         payment = await payments.get_payment(conn, merchant.id, payment_id)
-        payment_refunds, _ = await refunds.list_refunds(conn, merchant.id, payment_id, 100, 0)
+        payment_refunds = (
+            await refunds.list_refunds(conn, merchant.id, payment_id, PageRequest(limit=100))
+        ).items
     context = {
         "payment": payment,
         "refunds": payment_refunds,

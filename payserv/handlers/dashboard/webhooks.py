@@ -18,6 +18,7 @@ from payserv.handlers.dashboard.session import (
     see_other,
     text_field,
 )
+from payserv.listing import PageRequest
 
 log = structlog.get_logger(__name__)
 
@@ -48,7 +49,9 @@ async def _page(
     status: int = 200,
 ) -> web.Response:
     async with request.app[POOL].acquire() as conn:
-        deliveries, _ = await webhooks.list_deliveries(conn, merchant.id, LOG_ROWS, 0)
+        deliveries = (
+            await webhooks.list_deliveries(conn, merchant.id, PageRequest(limit=LOG_ROWS))
+        ).items
     context = {
         "deliveries": deliveries,
         "notice": notice,

@@ -78,7 +78,7 @@ async def test_list_is_scoped_and_validated(start_app: AppFactory, db: asyncpg.C
     await _emit_many(client, 1)
     other = await _other_merchant(db)
     page = await (await client.get("/api/v1/webhooks", headers=other)).json()
-    assert page == {"data": [], "total": 0, "limit": 10, "offset": 0}
+    assert page == {"data": [], "total": 0, "limit": 10, "offset": 0, "has_more": False}
 
     for bad in ("limit=0", "limit=101", "limit=x", "offset=-1"):
         resp = await client.get(f"/api/v1/webhooks?{bad}", headers=MERCHANT_HEADERS)

@@ -27,7 +27,7 @@ async def test_item_lifecycle_public_reads_and_superuser_writes(
     public = await client.get(f"/api/shop/items/{item['id']}")
     assert public.status == 200 and await public.json() == item
     listing = await (await client.get("/api/shop/items?limit=5")).json()
-    assert listing == {"data": [item], "total": 1, "limit": 5, "offset": 0}
+    assert listing == {"data": [item], "total": 1, "limit": 5, "offset": 0, "has_more": False}
 
     patched = await client.patch(
         f"/api/shop/items/{item['id']}", json={"price": "13"}, headers=admin_headers
@@ -266,4 +266,4 @@ async def test_list_total_stays_exact_past_the_last_page(
     client = await start_app(run_worker=False)
     await post_ok(client, path, body, admin_headers)
     listed = await (await client.get(f"{path}?offset=5", headers=admin_headers)).json()
-    assert listed == {"data": [], "total": 1, "limit": 10, "offset": 5}
+    assert listed == {"data": [], "total": 1, "limit": 10, "offset": 5, "has_more": False}

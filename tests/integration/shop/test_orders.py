@@ -7,6 +7,7 @@ from decimal import Decimal
 import asyncpg
 from asyncpg.connection import LoggedQuery
 
+from payserv.listing import PageRequest
 from payserv.shop.catalog import insert_discount, insert_item, insert_tax
 from payserv.shop.orders import NewOrder, create_order, list_orders
 from tests.conftest import AppFactory
@@ -33,10 +34,10 @@ async def _queries_for_page(db: asyncpg.Connection, limit: int) -> int:
 
     db.add_query_logger(note)
     try:
-        orders, total = await list_orders(db, limit, 0)
+        page = await list_orders(db, PageRequest(limit))
     finally:
         db.remove_query_logger(note)
-    assert (len(orders), total) == (limit, 100)
+    assert (len(page.items), page.total) == (limit, 100)
     return len(statements)
 
 
