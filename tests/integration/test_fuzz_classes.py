@@ -116,9 +116,16 @@ async def _huge_page_ids(hostile: HostileClient) -> Failures:
         for name in placeholders(template):
             for number in (HUGE_NUMBER, BIGINT_OVERFLOW):
                 path = fill_path(template, {name: number}, "1")
-                page = await hostile.client.get(path, headers=hostile.text_credentials())
+                page = await hostile.client.get(
+                    path, headers=hostile.text_credentials(), allow_redirects=False
+                )
                 expected = 400 if name == "inn" else 404  # an INN is validated (DESIGN §5)
-                if page.status not in (expected, 405):  # 405: no GET on this resource
+                # Dashboard pages send a visitor without a session to the login page first
+                # (test_dashboard_http covers their hostile ids with a session).
+                to_login = page.status == 303 and page.headers["Location"].startswith(
+                    "/dashboard/login"
+                )
+                if page.status not in (expected, 405) and not to_login:  # 405: no GET here
                     failures.append((template, name, page.status, number[:20]))
     return failures
 
