@@ -29,9 +29,9 @@ CREATE TABLE login_failures (
 );
 CREATE INDEX login_failures_window_idx ON login_failures (window_started_at);
 
--- Exact list totals without a scan (DESIGN §2). Every listed table has the two triggers of
--- count_list_rows (below its CREATE TABLE): they count the statement's inserted or deleted
--- rows per owner in the writing transaction, so no writer can forget them (a bulk INSERT
+-- Exact list totals without a scan (DESIGN §2). Every listed table has the triggers of
+-- count_list_rows (made by count_list_rows_of below its CREATE TABLE): they count the
+-- statement's inserted or deleted rows per owner in the writing transaction, so no writer can forget them (a bulk INSERT
 -- from psql or a benchmark included). A writer adds to one of 16 shards chosen by its
 -- backend pid, so one owner's concurrent inserts lock different rows instead of queueing
 -- on one; a read sums the owner's shards (payserv/listing.py).
@@ -60,6 +60,24 @@ BEGIN
     GROUP BY owner ORDER BY owner
     ON CONFLICT (list, owner, shard) DO UPDATE SET n = c.n + excluded.n;
     RETURN NULL;
+END $$;
+
+-- Count the rows of table `listed` per owner (its column `owner_column`; NULL for a global
+-- list) with count_list_rows: statement-level triggers named <table>_counted_<event>.
+CREATE FUNCTION count_list_rows_of(listed text, owner_column text DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    arguments text := quote_literal(listed) || coalesce(', ' || quote_literal(owner_column), '');
+BEGIN
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS changed'
+                   ' FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows(%s)',
+                   listed || '_counted_insert', listed, arguments);
+    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS changed'
+                   ' FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows(%s)',
+                   listed || '_counted_delete', listed, arguments);
+    EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I'
+                   ' FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows(%s)',
+                   listed || '_counted_truncate', listed, arguments);
 END $$;
 
 -- ===== gateway =====
@@ -107,12 +125,7 @@ CREATE TABLE gateway_orders (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX gateway_orders_merchant_idx ON gateway_orders (merchant_id, created_at DESC, seq DESC);
-CREATE TRIGGER gateway_orders_counted_insert AFTER INSERT ON gateway_orders
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('gateway_orders', 'merchant_id');
-CREATE TRIGGER gateway_orders_counted_delete AFTER DELETE ON gateway_orders
-    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('gateway_orders', 'merchant_id');
-CREATE TRIGGER gateway_orders_counted_truncate AFTER TRUNCATE ON gateway_orders
-    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('gateway_orders', 'merchant_id');
+SELECT count_list_rows_of('gateway_orders', 'merchant_id');
 
 -- Only card_network/card_last4 of a card are kept: never the number or the CVV.
 -- forced_outcome records, in test mode, that a well-known test instrument decides the
@@ -140,12 +153,7 @@ CREATE TABLE gateway_payments (
 );
 CREATE INDEX gateway_payments_merchant_idx ON gateway_payments (merchant_id, created_at DESC, seq DESC);
 CREATE INDEX gateway_payments_order_idx ON gateway_payments (order_id);
-CREATE TRIGGER gateway_payments_counted_insert AFTER INSERT ON gateway_payments
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('gateway_payments', 'merchant_id');
-CREATE TRIGGER gateway_payments_counted_delete AFTER DELETE ON gateway_payments
-    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('gateway_payments', 'merchant_id');
-CREATE TRIGGER gateway_payments_counted_truncate AFTER TRUNCATE ON gateway_payments
-    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('gateway_payments', 'merchant_id');
+SELECT count_list_rows_of('gateway_payments', 'merchant_id');
 -- The dashboard's filtered transaction pages (?status=, ?method=, both) walk these in order.
 CREATE INDEX gateway_payments_merchant_status_idx
     ON gateway_payments (merchant_id, status, created_at DESC, seq DESC);
@@ -167,12 +175,7 @@ CREATE TABLE gateway_refunds (
     processed_at timestamptz
 );
 CREATE INDEX gateway_refunds_payment_idx ON gateway_refunds (payment_id, created_at DESC, seq DESC);
-CREATE TRIGGER gateway_refunds_counted_insert AFTER INSERT ON gateway_refunds
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('gateway_refunds', 'payment_id');
-CREATE TRIGGER gateway_refunds_counted_delete AFTER DELETE ON gateway_refunds
-    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('gateway_refunds', 'payment_id');
-CREATE TRIGGER gateway_refunds_counted_truncate AFTER TRUNCATE ON gateway_refunds
-    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('gateway_refunds', 'payment_id');
+SELECT count_list_rows_of('gateway_refunds', 'payment_id');
 
 -- One row per (merchant, Idempotency-Key): the unique key is what makes concurrent
 -- requests with one key wait for the first and then replay its stored response.
@@ -209,12 +212,7 @@ CREATE TABLE webhook_deliveries (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX webhook_deliveries_merchant_idx ON webhook_deliveries (merchant_id, created_at DESC, seq DESC);
-CREATE TRIGGER webhook_deliveries_counted_insert AFTER INSERT ON webhook_deliveries
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('webhook_deliveries', 'merchant_id');
-CREATE TRIGGER webhook_deliveries_counted_delete AFTER DELETE ON webhook_deliveries
-    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('webhook_deliveries', 'merchant_id');
-CREATE TRIGGER webhook_deliveries_counted_truncate AFTER TRUNCATE ON webhook_deliveries
-    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('webhook_deliveries', 'merchant_id');
+SELECT count_list_rows_of('webhook_deliveries', 'merchant_id');
 
 -- ===== bank =====
 -- An operation is credited once: its id is the primary key, and the credit and the
@@ -245,12 +243,7 @@ CREATE TABLE bank_balance_log (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX bank_balance_log_inn_idx ON bank_balance_log (inn, created_at DESC, id DESC);
-CREATE TRIGGER bank_balance_log_counted_insert AFTER INSERT ON bank_balance_log
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('bank_balance_log', 'inn');
-CREATE TRIGGER bank_balance_log_counted_delete AFTER DELETE ON bank_balance_log
-    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('bank_balance_log', 'inn');
-CREATE TRIGGER bank_balance_log_counted_truncate AFTER TRUNCATE ON bank_balance_log
-    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('bank_balance_log', 'inn');
+SELECT count_list_rows_of('bank_balance_log', 'inn');
 
 -- ===== polling =====
 CREATE TABLE user_payments (
@@ -268,12 +261,7 @@ CREATE TABLE user_payments (
     processed_at timestamptz
 );
 CREATE INDEX user_payments_user_idx ON user_payments (user_id, created_at DESC, seq DESC);
-CREATE TRIGGER user_payments_counted_insert AFTER INSERT ON user_payments
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('user_payments', 'user_id');
-CREATE TRIGGER user_payments_counted_delete AFTER DELETE ON user_payments
-    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('user_payments', 'user_id');
-CREATE TRIGGER user_payments_counted_truncate AFTER TRUNCATE ON user_payments
-    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('user_payments', 'user_id');
+SELECT count_list_rows_of('user_payments', 'user_id');
 
 -- ===== shop =====
 -- Catalog prices are decimals in the currency's units (numeric(14,2)); Stripe gets minor
@@ -287,12 +275,7 @@ CREATE TABLE shop_items (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX shop_items_created_idx ON shop_items (created_at DESC, id DESC);
-CREATE TRIGGER shop_items_counted_insert AFTER INSERT ON shop_items
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_items');
-CREATE TRIGGER shop_items_counted_delete AFTER DELETE ON shop_items
-    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_items');
-CREATE TRIGGER shop_items_counted_truncate AFTER TRUNCATE ON shop_items
-    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_items');
+SELECT count_list_rows_of('shop_items');
 
 CREATE TABLE shop_discounts (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -310,12 +293,7 @@ CREATE TABLE shop_discounts (
     )
 );
 CREATE INDEX shop_discounts_created_idx ON shop_discounts (created_at DESC, id DESC);
-CREATE TRIGGER shop_discounts_counted_insert AFTER INSERT ON shop_discounts
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_discounts');
-CREATE TRIGGER shop_discounts_counted_delete AFTER DELETE ON shop_discounts
-    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_discounts');
-CREATE TRIGGER shop_discounts_counted_truncate AFTER TRUNCATE ON shop_discounts
-    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_discounts');
+SELECT count_list_rows_of('shop_discounts');
 
 CREATE TABLE shop_taxes (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -326,12 +304,7 @@ CREATE TABLE shop_taxes (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX shop_taxes_created_idx ON shop_taxes (created_at DESC, id DESC);
-CREATE TRIGGER shop_taxes_counted_insert AFTER INSERT ON shop_taxes
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_taxes');
-CREATE TRIGGER shop_taxes_counted_delete AFTER DELETE ON shop_taxes
-    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_taxes');
-CREATE TRIGGER shop_taxes_counted_truncate AFTER TRUNCATE ON shop_taxes
-    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_taxes');
+SELECT count_list_rows_of('shop_taxes');
 
 -- An order's lines (prices included) and taxes never change after creation; `paid` turns true from a
 -- verified Stripe webhook.
@@ -344,12 +317,7 @@ CREATE TABLE shop_orders (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX shop_orders_created_idx ON shop_orders (created_at DESC, id DESC);
-CREATE TRIGGER shop_orders_counted_insert AFTER INSERT ON shop_orders
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_orders');
-CREATE TRIGGER shop_orders_counted_delete AFTER DELETE ON shop_orders
-    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_orders');
-CREATE TRIGGER shop_orders_counted_truncate AFTER TRUNCATE ON shop_orders
-    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('shop_orders');
+SELECT count_list_rows_of('shop_orders');
 
 CREATE TABLE shop_order_lines (
     order_id bigint NOT NULL CONSTRAINT shop_order_lines_order_id_fkey REFERENCES shop_orders (id),
@@ -413,12 +381,7 @@ CREATE TABLE events (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX events_created_idx ON events (created_at DESC, id DESC);
-CREATE TRIGGER events_counted_insert AFTER INSERT ON events
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('events');
-CREATE TRIGGER events_counted_delete AFTER DELETE ON events
-    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('events');
-CREATE TRIGGER events_counted_truncate AFTER TRUNCATE ON events
-    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('events');
+SELECT count_list_rows_of('events');
 
 -- One row per attempt to pay for an event. It is inserted (initiated) and committed
 -- before AtomPay is called, so every token AtomPay issues has a row to settle.
@@ -455,12 +418,7 @@ CREATE INDEX atompay_payments_paid_per_event
     ON atompay_payments (user_id, event_id) WHERE status = 'success';
 CREATE INDEX atompay_payments_user_created_idx
     ON atompay_payments (user_id, created_at DESC, id DESC);
-CREATE TRIGGER atompay_payments_counted_insert AFTER INSERT ON atompay_payments
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('atompay_payments', 'user_id');
-CREATE TRIGGER atompay_payments_counted_delete AFTER DELETE ON atompay_payments
-    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('atompay_payments', 'user_id');
-CREATE TRIGGER atompay_payments_counted_truncate AFTER TRUNCATE ON atompay_payments
-    FOR EACH STATEMENT EXECUTE FUNCTION count_list_rows('atompay_payments', 'user_id');
+SELECT count_list_rows_of('atompay_payments', 'user_id');
 -- The reconciliation job looks only at payments still waiting for AtomPay.
 CREATE INDEX atompay_payments_initiated_idx
     ON atompay_payments (created_at) WHERE status = 'initiated';
