@@ -32,9 +32,9 @@ CREATE INDEX login_failures_window_idx ON login_failures (window_started_at);
 -- Exact list totals without a scan (DESIGN §2). Every listed table has the triggers of
 -- count_list_rows (made by count_list_rows_of below its CREATE TABLE): they count the
 -- statement's inserted or deleted rows per owner in the writing transaction, so no writer
--- can forget them (a bulk INSERT from psql or a benchmark included). A writer adds to one of 16 shards chosen by its
--- backend pid, so one owner's concurrent inserts lock different rows instead of queueing
--- on one; a read sums the owner's shards (payserv/listing.py).
+-- can forget them (a bulk INSERT from psql or a benchmark included). A writer adds to one
+-- of 16 shards chosen by its backend pid, so one owner's concurrent inserts lock different
+-- rows instead of queueing on one; a read sums the owner's shards (payserv/listing.py).
 CREATE TABLE list_counts (
     list text NOT NULL,
     owner text NOT NULL,
