@@ -239,7 +239,16 @@ def is_connection_loss(exc: BaseException) -> bool:
 
     The one place that decides it: requests answer 503, workers wait and go on.
     """
-    return any(isinstance(link, CONNECTION_ERRORS) for link in _chain(exc))
+    return any(_lost(link) for link in _chain(exc))
+
+
+def _lost(link: BaseException) -> bool:
+    # asyncpg raises a plain InterfaceError both for a connection or pool that is gone
+    # ("connection is closed", "pool is closing") and for misuse ("the server expects 2
+    # arguments…"): only the first is an outage; a bug must stay a logged 500.
+    if type(link) is asyncpg.InterfaceError:
+        return any(word in str(link) for word in ("closed", "closing"))
+    return isinstance(link, CONNECTION_ERRORS)
 
 
 def translate_error(exc: BaseException) -> PayservError | None:

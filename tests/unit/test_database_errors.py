@@ -68,3 +68,12 @@ def test_conflicting_value_is_the_whole_key() -> None:
     )
     assert conflicting_value(lock) == "a)b"
     assert conflicting_value(asyncpg.UniqueViolationError("no detail")) is None
+
+
+def test_a_misused_query_is_a_bug_not_an_outage() -> None:
+    # Found when a caller passed too few arguments: it answered 503 and hid the bug.
+    misuse = asyncpg.InterfaceError("the server expects 4 arguments for this query, 2 were passed")
+    assert not is_connection_loss(misuse)
+    assert translate_error(misuse) is None
+    assert is_connection_loss(asyncpg.InterfaceError("connection is closed"))
+    assert is_connection_loss(asyncpg.InterfaceError("pool is closing"))
