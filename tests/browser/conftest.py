@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -22,17 +21,16 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
+MISSING_CHROMIUM = (
+    "chromium is not installed: run `apt-get install chromium` (scripts/test does it for you)"
+)
+
+
 def chromium_path() -> str:
-    """Debian's Chromium; installed on the spot when missing (the CI script installs it too)."""
+    """Debian's Chromium; installing it is scripts/test's visible step, never a fixture's."""
     path = shutil.which("chromium")
     if path is None:
-        subprocess.run(
-            "apt-get update -qq && apt-get install -y -qq chromium >/dev/null",
-            shell=True,
-            check=True,
-        )
-        path = shutil.which("chromium")
-    assert path is not None, "chromium is not installed"
+        pytest.fail(MISSING_CHROMIUM, pytrace=False)
     return path
 
 
