@@ -15,7 +15,7 @@ from payserv.database import create_pool
 from payserv.gateway.delivery import outbound_session
 from payserv.jobs import all_jobs
 from payserv.metrics import create_metrics
-from payserv.middleware import request_middleware
+from payserv.middleware import request_middleware, trailing_slash_middleware
 from payserv.pages import csrf_middleware, page_headers_middleware
 from payserv.queue import JobDeps, JobSpec, WorkerRunner, build_queue_app
 from payserv.routes import setup_routes
@@ -39,7 +39,13 @@ def create_app(
     """
     app = web.Application(
         # Page headers outermost, so the error pages request_middleware renders get them too.
-        middlewares=[page_headers_middleware, request_middleware, csrf_middleware],
+        # The slash redirect inside request_middleware, so it is logged with a request id.
+        middlewares=[
+            page_headers_middleware,
+            request_middleware,
+            trailing_slash_middleware,
+            csrf_middleware,
+        ],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings

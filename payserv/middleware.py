@@ -10,6 +10,7 @@ import aiohttp_jinja2
 import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from aiohttp.web_urldispatcher import SystemRoute
 
 from payserv.context import METRICS
 from payserv.database import translate_error
@@ -87,6 +88,39 @@ async def request_middleware(request: web.Request, handler: Handler) -> web.Stre
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
         )
         return response
+
+
+@web.middleware
+async def trailing_slash_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A GET or HEAD that matches no route only for its trailing slash is sent to the one that does.
+
+    Like aiohttp's ``normalize_path_middleware`` in both directions, but never for other
+    methods: a redirected POST would lose its body with many clients.
+    """
+    if request.method in ("GET", "HEAD") and _unrouted(request):
+        other = await _other_slash_form(request)
+        if other is not None:
+            raise web.HTTPPermanentRedirect(other)
+    return await handler(request)
+
+
+def _unrouted(request: web.Request) -> bool:
+    route = request.match_info.route
+    error = getattr(request.match_info, "http_exception", None)
+    return isinstance(route, SystemRoute) and getattr(error, "status", None) == 404
+
+
+async def _other_slash_form(request: web.Request) -> str | None:
+    """``request``'s path with its trailing slash added or removed, if a route takes that."""
+    path, mark, query = request.raw_path.partition("?")
+    if path == "/":
+        return None
+    other = path[:-1] if path.endswith("/") else path + "/"
+    if other.startswith("//"):
+        return None  # a protocol-relative Location would send the client to another host
+    target = other + mark + query
+    match = await request.app.router.resolve(request.clone(rel_url=target))
+    return None if isinstance(match.route, SystemRoute) else target
 
 
 def _observe(request: web.Request, status: int, seconds: float) -> None:
