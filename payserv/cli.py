@@ -65,12 +65,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     commands.add_parser("seed", help="create the demo data (idempotent)")
-    commands.add_parser("psql", help="open psql on the configured database")
+    psql = commands.add_parser(
+        "psql",
+        help="open psql on the configured database",
+        description="Open psql on the configured database; ARGS go to psql as they are.",
+    )
+    psql.add_argument("psql_args", nargs="*", metavar="ARGS", help="e.g. -c 'select 1'")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv``, run the command, return the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    # psql's options (-c, -At, -h …) are psql's: argparse only sees them for ``psql --help``.
+    psql_args: list[str] = []
+    if argv[:1] == ["psql"] and argv[1:] not in (["-h"], ["--help"]):
+        argv, psql_args = ["psql"], argv[1:]
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -82,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings, dsn = resolve_database(settings)
         if command == "psql":
-            return _psql(dsn)
+            return _psql(dsn, psql_args)
         return _run_async(_COMMANDS[command](settings, dsn, args))
     except Exception as exc:
         error = _printable(exc)
@@ -259,9 +269,9 @@ async def _wait_for_signal() -> None:
     await stop.wait()
 
 
-def _psql(dsn: str) -> int:
+def _psql(dsn: str, args: list[str]) -> int:
     # A child process, not exec: the embedded server must see this process leave.
-    return subprocess.call([_psql_binary(), dsn])  # noqa: S603
+    return subprocess.call([_psql_binary(), "--dbname", dsn, *args])  # noqa: S603
 
 
 def _psql_binary() -> str:

@@ -278,3 +278,9 @@ async def test_createmerchant_and_merchantpassword_set_the_dashboard_password(
     finally:
         await conn.close()
     assert "first-password" not in created.stdout + created.stderr
+
+
+def test_psql_passes_its_arguments_to_psql(repo_root: Path, dsn: str) -> None:
+    result = run_cli(repo_root, "psql", "-At", "-c", "select 1", env=external_env(dsn))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "1"
