@@ -25,6 +25,7 @@ _ASSETS = {
     "checkout-page.js": "application/javascript",
     "demo.js": "application/javascript",
     "checkout.css": "text/css",
+    "payserv.css": "text/css",
 }
 # What the demo shop sells: one order of this many paise per visit.
 DEMO_AMOUNT = 50000

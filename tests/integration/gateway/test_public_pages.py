@@ -62,8 +62,9 @@ async def test_sdk_and_assets_are_served_by_payserv(start_app: AppFactory) -> No
     sdk = await client.get("/checkout.js")
     assert (sdk.status, sdk.content_type) == (200, "application/javascript")
     assert "PaymentGateway" in await sdk.text()
-    css = await client.get("/static/checkout.css")
-    assert (css.status, css.content_type) == (200, "text/css")
+    for sheet in ("/static/checkout.css", "/static/payserv.css"):  # payserv.css: every page's
+        css = await client.get(sheet)
+        assert (css.status, css.content_type) == (200, "text/css"), sheet
     for missing in ("/static/nope.js", "/static/..%2Fopenapi.json", "/static/%2e%2e"):
         assert (await client.get(missing)).status == 404, missing
 
