@@ -1,10 +1,18 @@
 # One image that runs `python run.py`: embedded Postgres under /data by default,
 # or an external server with -e DATABASE_URL=... (then SECRET_KEY is required too).
+# Untested here (no Docker engine on the build machine); tests/unit/test_container_files.py
+# checks the points below as text.
 FROM python:3.11-slim
+
+# tini as PID 1: it forwards SIGTERM to payserv and reaps the embedded Postgres's children.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tini \
+    && rm -rf /var/lib/apt/lists/*
 
 ENV PYTHONUNBUFFERED=1 \
     PAYSERV_DATA_DIR=/data \
-    LOG_FORMAT=json
+    LOG_FORMAT=json \
+    PORT=8000
 
 # Postgres will not run as root, and neither should a payment service.
 RUN useradd --create-home --uid 10001 payserv && mkdir /data && chown payserv /data
@@ -17,5 +25,12 @@ RUN pip install --no-cache-dir -e .
 USER payserv
 VOLUME /data
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)" || exit 1
+# Asks the port payserv listens on ($PORT); the start period covers the first run's initdb.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
+    CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ['PORT'], timeout=4)" || exit 1
+# payserv drains requests and jobs for SHUTDOWN_TIMEOUT (30 s) after SIGTERM, but Docker kills
+# after 10 s by default and a Dockerfile cannot change that: run with `--stop-timeout 40`
+# (compose: `stop_grace_period: 40s`), above SHUTDOWN_TIMEOUT.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["python", "run.py"]

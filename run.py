@@ -1,4 +1,4 @@
-"""payserv's command line: ``python run.py [serve|web|worker|migrate|createuser|seed|psql]``."""
+"""payserv's command line: ``python run.py [COMMAND]`` (``--help`` lists the commands)."""
 
 import sys
 

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import getpass
 import json
-import signal
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -21,8 +20,10 @@ from payserv.bootstrap import prepare_database
 from payserv.database import connect, reaching_database, resolve_database, translate_error
 from payserv.errors import PayservError, SettingsError, StartupError
 from payserv.gateway import sessions
-from payserv.gateway.merchants import create_merchant
+from payserv.gateway.merchants import TEST_WEBHOOK_SECRET, create_merchant
 from payserv.logs import configure_logging
+from payserv.receiver import run_receiver
+from payserv.serving import bind, wait_for_signal
 from payserv.settings import Settings, load_settings
 from payserv.users import create_user
 
@@ -65,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     commands.add_parser("seed", help="create the demo data (idempotent)")
+    listen = commands.add_parser(
+        "listen", help="a local webhook receiver that verifies and prints each event"
+    )
+    listen.add_argument("--port", type=int, default=9000, help="default 9000")
+    listen.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1")
+    listen.add_argument(
+        "--secret", default=TEST_WEBHOOK_SECRET, help="the merchant's webhook secret (whsec_…)"
+    )
     psql = commands.add_parser(
         "psql",
         help="open psql on the configured database",
@@ -82,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["psql"] and argv[1:] not in (["-h"], ["--help"]):
         argv, psql_args = ["psql"], argv[1:]
     args = build_parser().parse_args(argv)
+    if args.command == "listen":  # needs no settings and no database
+        return _run_printing_errors(run_receiver(args.host, args.port, args.secret))
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -99,6 +110,14 @@ def main(argv: list[str] | None = None) -> int:
         if error is None:
             raise  # a bug: its traceback is what a developer needs
         print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _run_printing_errors(coro: Awaitable[int]) -> int:
+    try:
+        return _run_async(coro)
+    except StartupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 1
 
 
@@ -233,7 +252,7 @@ async def run_until_signal(
         with reaching_database(settings):
             await runner.setup()
         if listen:
-            await _listen(runner, settings)
+            await bind(runner, settings.host, settings.port, "set HOST or PORT")
     except StartupError:
         await runner.cleanup()  # a worker that started stops, the pool closes
         raise
@@ -244,29 +263,11 @@ async def run_until_signal(
         port=settings.port,
         database="embedded" if settings.embedded else "external",
     )
-    await _wait_for_signal()
+    await wait_for_signal()
     log.info("payserv_stopping")
     # Stops accepting, lets in-flight requests finish, then closes the worker and pool.
     await runner.cleanup()
     log.info("payserv_stopped")
-
-
-async def _listen(runner: web.AppRunner, settings: Settings) -> None:
-    try:
-        await web.TCPSite(runner, settings.host, settings.port).start()
-    except OSError as exc:  # in use, a privileged port, a HOST that is not this machine's
-        reason = exc.strerror or str(exc)
-        raise StartupError(
-            f"cannot listen on {settings.host}:{settings.port} (set HOST or PORT): {reason}"
-        ) from None
-
-
-async def _wait_for_signal() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
 
 
 def _psql(dsn: str, args: list[str]) -> int:

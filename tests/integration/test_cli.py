@@ -30,6 +30,7 @@ COMMANDS = [
     "merchantpassword",
     "seed",
     "psql",
+    "listen",
 ]
 
 
