@@ -263,6 +263,13 @@ async def run_until_signal(
         port=settings.port,
         database="embedded" if settings.embedded else "external",
     )
+    if settings.sandboxes:
+        log.warning(
+            "payserv_sandbox",
+            providers=list(settings.sandboxes),
+            note="SANDBOX: no real money moves; these providers are simulated by payserv itself",
+            url=settings.sandbox_base_url,
+        )
     await wait_for_signal()
     log.info("payserv_stopping")
     # Stops accepting, lets in-flight requests finish, then closes the worker and pool.

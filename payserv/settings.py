@@ -65,6 +65,33 @@ class Settings:
     atompay: Mapping[str, str] = field(default_factory=dict)
     atompay_reconcile_interval: int = 60
     atompay_reconcile_after: int = 120
+    # sandboxes (README "Try it"): built-in stand-ins for the providers left unconfigured
+    sandbox: bool = False
+    sandbox_url: str | None = None
+
+    @property
+    def sandbox_base_url(self) -> str:
+        """Where this installation's sandbox endpoints are reached (by its web and workers)."""
+        return (self.sandbox_url or f"http://127.0.0.1:{self.port}").rstrip("/")
+
+    @property
+    def atompay_sandbox(self) -> bool:
+        """AtomPay's sandbox is on: asked for, and no ATOMPAY_* setting given (real ones win)."""
+        return self.sandbox and not self.atompay
+
+    @property
+    def stripe_sandbox(self) -> bool:
+        """Stripe's sandbox is on: asked for, and no Stripe secret key given (real ones win)."""
+        return self.sandbox and not self.stripe_secret_keys
+
+    @property
+    def sandboxes(self) -> tuple[str, ...]:
+        """The providers served by a built-in sandbox, for the start-up line."""
+        return tuple(
+            name
+            for name, on in (("atompay", self.atompay_sandbox), ("stripe", self.stripe_sandbox))
+            if on
+        )
 
     @property
     def embedded(self) -> bool:
@@ -164,6 +191,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         atompay_reconcile_after=env.parse(
             "ATOMPAY_RECONCILE_AFTER", int, Settings.atompay_reconcile_after, lo=0
         ),
+        sandbox=env.flag("PAYSERV_SANDBOX", False),
+        sandbox_url=env.text("PAYSERV_SANDBOX_URL"),
     )
 
 

@@ -78,3 +78,24 @@ def test_cookie_secure_is_off_unless_set() -> None:
     assert load_settings({"COOKIE_SECURE": "true"}).cookie_secure is True
     with pytest.raises(SettingsError, match="COOKIE_SECURE"):
         load_settings({"COOKIE_SECURE": "maybe"})
+
+
+def test_sandbox_is_off_unless_asked_for() -> None:
+    settings = load_settings({})
+    assert not settings.sandbox
+    assert settings.sandboxes == ()
+
+
+def test_sandbox_covers_only_the_providers_left_unconfigured() -> None:
+    both = load_settings({"PAYSERV_SANDBOX": "true", "PORT": "8123"})
+    assert both.sandboxes == ("atompay", "stripe")
+    assert both.sandbox_base_url == "http://127.0.0.1:8123"
+    real_stripe = load_settings({"PAYSERV_SANDBOX": "true", "STRIPE_SECRET_KEY": "sk_test_x"})
+    assert real_stripe.sandboxes == ("atompay",)
+    real_atompay = load_settings({"PAYSERV_SANDBOX": "true", "ATOMPAY_MERCH_ID": "317157"})
+    assert real_atompay.sandboxes == ("stripe",)
+
+
+def test_sandbox_url_can_point_at_the_web_process() -> None:
+    settings = load_settings({"PAYSERV_SANDBOX": "1", "PAYSERV_SANDBOX_URL": "http://web:8000/"})
+    assert settings.sandbox_base_url == "http://web:8000"
