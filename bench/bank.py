@@ -21,10 +21,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import aiohttp
 import asyncpg
 
 from bench.common import bench_database, latency_ms, payserv_server, run_concurrently
+from bench.loadgen import load_client
 from payserv.bank.inn import inn_checksum_valid
 from payserv.database import create_pool
 from payserv.queries import query
@@ -50,27 +50,26 @@ def operation(inn: str, operation_id: str | None = None) -> dict[str, Any]:
 
 
 async def over_http(url: str, bodies: list[dict[str, Any]], concurrency: int) -> dict[str, Any]:
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as http:
+    async with load_client(url, concurrency) as http:
 
         async def post(index: int) -> None:
-            async with http.post(f"{url}/api/webhook/bank/", json=bodies[index]) as response:
-                if response.status != 200:
-                    raise RuntimeError(f"HTTP {response.status}: {await response.text()}")
+            status, body = await http.post_json("/api/webhook/bank/", bodies[index])
+            if status != 200:
+                raise RuntimeError(f"HTTP {status}: {body.decode(errors='replace')}")
 
         rate, latencies = await run_concurrently(len(bodies), concurrency, post)
     return {"requests_per_s": round(rate, 1), **latency_ms(latencies)}
 
 
 async def raw_sql(dsn: str, bodies: list[dict[str, Any]], concurrency: int) -> dict[str, Any]:
-    """The handler's transaction without HTTP, JSON or validation."""
+    """The handler's one-statement transaction without HTTP, JSON or validation."""
     pool = await create_pool(dsn, concurrency + 2)
     sql = query("bank_credit_operation")
     date = datetime(2026, 11, 23, 10, tzinfo=UTC)
 
     async def credit(index: int) -> None:
         body = bodies[index]
-        async with pool.acquire() as conn, conn.transaction():
+        async with pool.acquire() as conn:
             await conn.fetchval(
                 sql,
                 uuid.UUID(body["operation_id"]),
