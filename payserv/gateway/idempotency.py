@@ -69,8 +69,16 @@ async def run_once(
     key: str | None,
     fingerprint: bytes,
     create: Create,
+    *,
+    one_statement: bool = False,
 ) -> StoredResponse:
-    """Run ``create`` in a transaction, at most once per (merchant, key); else replay it."""
+    """Run ``create`` in a transaction, at most once per (merchant, key); else replay it.
+
+    ``one_statement``: ``create`` writes with a single statement, atomic on its own, so
+    without a key it runs without the BEGIN and COMMIT round trips.
+    """
+    if key is None and one_statement:
+        return await create(conn)
     if key is None:
         async with conn.transaction():
             return await create(conn)

@@ -40,9 +40,17 @@ async def require_merchant(request: web.Request) -> merchants.Merchant:
 
 
 async def create_idempotently(
-    request: web.Request, merchant_id: uuid.UUID, body: dict[str, Any], create: Create
+    request: web.Request,
+    merchant_id: uuid.UUID,
+    body: dict[str, Any],
+    create: Create,
+    *,
+    one_statement: bool = False,
 ) -> web.Response:
-    """201 with what ``create`` made in one transaction, once per ``Idempotency-Key``."""
+    """201 with what ``create`` made in one transaction, once per ``Idempotency-Key``.
+
+    ``one_statement``: ``create`` writes one statement (see ``idempotency.run_once``).
+    """
     key = idempotency.parse_key(request.headers.get(idempotency.HEADER))
     fingerprint = idempotency.request_fingerprint(request.method, request.path, body)
 
@@ -50,7 +58,9 @@ async def create_idempotently(
         return idempotency.StoredResponse(201, dumps((await create(conn)).to_json()))
 
     async with request.app[POOL].acquire() as conn:
-        response = await idempotency.run_once(conn, merchant_id, key, fingerprint, created)
+        response = await idempotency.run_once(
+            conn, merchant_id, key, fingerprint, created, one_statement=one_statement
+        )
     return web.Response(
         text=response.body,
         status=response.status,
@@ -159,7 +169,8 @@ async def order_create(request: web.Request) -> web.Response:
     async def create(conn: asyncpg.Connection) -> orders.Order:
         return await orders.create_order(conn, merchant.id, new)
 
-    return await create_idempotently(request, merchant.id, body, create)
+    # An order is one INSERT.
+    return await create_idempotently(request, merchant.id, body, create, one_statement=True)
 
 
 async def order_detail(request: web.Request) -> web.Response:
