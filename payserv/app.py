@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import aiohttp
 import aiohttp_jinja2
@@ -20,8 +19,9 @@ from payserv.pages import csrf_middleware, page_headers_middleware
 from payserv.queue import JobDeps, JobSpec, WorkerRunner, build_queue_app
 from payserv.routes import setup_routes
 from payserv.settings import Settings
+from payserv.shipped import shipped_path
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = shipped_path("templates")
 
 
 def create_app(

@@ -30,10 +30,10 @@ from payserv.users import create_user
 log = structlog.get_logger("payserv")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """``run.py`` commands; each has ``--help``."""
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    """The commands; each has ``--help``. ``prog`` defaults to the script's name."""
     parser = argparse.ArgumentParser(
-        prog="run.py",
+        prog=prog,
         description="payserv: a self-hosted payment service. With no command: serve.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -83,14 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse ``argv``, run the command, return the exit code."""
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    """Parse ``argv``, run the command, return the exit code (``run.py``, ``payserv``)."""
     argv = sys.argv[1:] if argv is None else argv
     # psql's options (-c, -At, -h …) are psql's: argparse only sees them for ``psql --help``.
     psql_args: list[str] = []
     if argv[:1] == ["psql"] and argv[1:] not in (["-h"], ["--help"]):
         argv, psql_args = ["psql"], argv[1:]
-    args = build_parser().parse_args(argv)
+    args = build_parser(prog).parse_args(argv)
     if args.command == "listen":  # needs no settings and no database
         return _run_printing_errors(run_receiver(args.host, args.port, args.secret))
     try:

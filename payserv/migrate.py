@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import asyncpg
 import structlog
@@ -11,10 +10,11 @@ from procrastinate.schema import SchemaManager
 
 from payserv.errors import PayservError
 from payserv.queries import query
+from payserv.shipped import shipped_path
 
 log = structlog.get_logger(__name__)
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema.sql"
+SCHEMA_PATH = shipped_path("schema.sql")
 
 
 class SchemaError(PayservError):
