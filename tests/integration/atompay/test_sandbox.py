@@ -138,9 +138,7 @@ async def test_real_settings_win_over_the_sandbox(
     for url in SANDBOX_URLS:
         assert (await client.post(url, data={"encData": "00"})).status == 404
     _, headers = await make_user()
-    response = await client.post(
-        "/atompay", json=payment_body(await make_event()), headers=headers
-    )
+    response = await client.post("/atompay", json=payment_body(await make_event()), headers=headers)
     assert response.status == 503
     assert "ATOMPAY_PASSWORD" in (await response.json())["error"]["description"]
 
@@ -153,7 +151,5 @@ async def test_no_sandbox_unless_asked(
         assert (await client.post(url, data={"encData": "00"})).status == 404
     assert (await client.get("/sandbox/atompay/checkout.js")).status == 404
     _, headers = await make_user()
-    response = await client.post(
-        "/atompay", json=payment_body(await make_event()), headers=headers
-    )
+    response = await client.post("/atompay", json=payment_body(await make_event()), headers=headers)
     assert response.status == 503
