@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, ConsoleMessage, expect
 
 from tests.conftest import UserFactory
 from tests.integration.atompay.conftest import (  # noqa: F401 - fixtures used here
@@ -26,14 +26,16 @@ async def test_pay_an_event_through_the_sandbox(
     artifacts: Path,
 ) -> None:
     client = await start_sandbox()
-    user, headers = await make_user()
+    _, headers = await make_user()
     started = await start_payment(client, headers, await make_event(fee="250.00"))
     page = await browser.new_page()
     refused: list[str] = []  # what the CSP blocked (the favicon's 404 is no concern here)
-    page.on(
-        "console",
-        lambda message: "Content Security Policy" in message.text and refused.append(message.text),
-    )
+
+    def note_refusal(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
+
+    page.on("console", note_refusal)
 
     await page.goto(str(client.make_url(f"/atompay/checkout/{started['merchTxnId']}")))
     await expect(page.locator("#sandbox-banner")).to_contain_text("SANDBOX — no real money")
