@@ -422,3 +422,21 @@ SELECT count_list_rows_of('atompay_payments', 'user_id');
 -- The reconciliation job looks only at payments still waiting for AtomPay.
 CREATE INDEX atompay_payments_initiated_idx
     ON atompay_payments (created_at) WHERE status = 'initiated';
+
+-- The built-in AtomPay sandbox (PAYSERV_SANDBOX, DESIGN §8a) stands in for AtomPay's own
+-- books: one row per token it issued, and what the customer chose on its checkout page.
+-- In Postgres, so that every web process serves the same checkout and status answers.
+CREATE TABLE atompay_sandbox_transactions (
+    atom_token_id text PRIMARY KEY,
+    merch_txn_id text NOT NULL,
+    merch_txn_date text NOT NULL,
+    amount numeric(12, 2) NOT NULL,
+    cust_email text NOT NULL,
+    status_code text,
+    atom_txn_id text,
+    bank_txn_id text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    decided_at timestamptz
+);
+CREATE INDEX atompay_sandbox_transactions_merch_txn_idx
+    ON atompay_sandbox_transactions (merch_txn_id, created_at DESC);

@@ -14,6 +14,7 @@ from payserv.handlers import (
     system,
     users,
 )
+from payserv.handlers.atompay_sandbox import setup_atompay_sandbox_routes
 from payserv.handlers.dashboard import pages as dashboard
 from payserv.handlers.dashboard import session as dashboard_session
 from payserv.handlers.dashboard import webhooks as dashboard_webhooks
@@ -155,6 +156,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get(
         "/atompay/result/{merch_txn_id}", atompay.result_page, name="page.atompay_result"
     )
+    setup_atompay_sandbox_routes(app)
 
 
 def setup_dashboard_routes(app: web.Application) -> None:

@@ -1,4 +1,5 @@
-"""AtomPay settings (DESIGN §8): the ``ATOMPAY_*`` variables, checked when a request needs them."""
+"""AtomPay settings (DESIGN §8): the ``ATOMPAY_*`` variables, checked when a request needs them,
+or the built-in sandbox's fixed account (DESIGN §8a) when PAYSERV_SANDBOX is on and none is set."""
 
 from __future__ import annotations
 
@@ -33,12 +34,16 @@ class AtomPayConfig:
 
 
 def missing_variables(settings: Settings) -> list[str]:
-    """The required ``ATOMPAY_*`` variables that are not set."""
+    """The required ``ATOMPAY_*`` variables that are not set (none with the sandbox on)."""
+    if settings.atompay_sandbox:
+        return []
     return [name for name in REQUIRED_VARIABLES if not settings.atompay.get(name)]
 
 
 def atompay_config(settings: Settings) -> AtomPayConfig:
     """The configuration, or ``503 CONFIGURATION_ERROR`` naming every missing variable."""
+    if settings.atompay_sandbox:
+        return sandbox_config(settings)
     missing = missing_variables(settings)
     if missing:
         raise ConfigurationError(f"AtomPay is not configured: set {', '.join(missing)}")
@@ -55,4 +60,33 @@ def atompay_config(settings: Settings) -> AtomPayConfig:
         status_url=values["ATOMPAY_STATUS_URL"],
         checkout_js_url=values["ATOMPAY_CHECKOUT_JS_URL"],
         return_url=values.get("ATOMPAY_RETURN_URL"),
+    )
+
+
+SANDBOX_PATH = "/sandbox/atompay"
+SANDBOX_AUTH_PATH = f"{SANDBOX_PATH}/auth"
+SANDBOX_STATUS_PATH = f"{SANDBOX_PATH}/status"
+SANDBOX_CHECKOUT_JS_PATH = f"{SANDBOX_PATH}/checkout.js"
+
+
+def sandbox_config(settings: Settings) -> AtomPayConfig:
+    """The sandbox's account: fixed, public, fake credentials (they guard no money).
+
+    payserv calls the sandbox's APIs at ``sandbox_base_url`` (how its web and worker
+    processes reach the web process); the browser loads the checkout script from the
+    page's own origin, which may differ (a proxy, a container's published port).
+    """
+    base = settings.sandbox_base_url
+    return AtomPayConfig(
+        merch_id="SANDBOX",
+        password="sandbox-password-not-a-secret",  # noqa: S106 - public, sandbox only
+        product="SANDBOX",
+        req_enc_key="SANDBOX-REQ-ENC-KEY-NOT-A-SECRET",
+        res_enc_key="SANDBOX-RES-ENC-KEY-NOT-A-SECRET",
+        req_hash_key="SANDBOX-REQ-HASH-KEY-NOT-A-SECRET",
+        res_hash_key="SANDBOX-RES-HASH-KEY-NOT-A-SECRET",
+        auth_url=f"{base}{SANDBOX_AUTH_PATH}",
+        status_url=f"{base}{SANDBOX_STATUS_PATH}",
+        checkout_js_url=SANDBOX_CHECKOUT_JS_PATH,
+        return_url=None,
     )

@@ -131,6 +131,7 @@ async def checkout_page(request: web.Request) -> dict[str, Any]:
         "checkout_js_url": config.checkout_js_url,
         "environment": _checkout_environment(config.checkout_js_url),
         "options": _checkout_options(request, config, payment, payment.atom_token_id),
+        "sandbox": request.app[SETTINGS].atompay_sandbox,
     }
 
 
@@ -144,7 +145,12 @@ def _checkout_environment(script_url: str) -> str:
 async def result_page(request: web.Request) -> dict[str, Any]:
     """Where the callback sends the customer when ATOMPAY_RETURN_URL is unset."""
     payment, event = await _payment_and_event(request)
-    return {"payment": payment, "event": event, "amount": f"{payment.amount:.2f}"}
+    return {
+        "payment": payment,
+        "event": event,
+        "amount": f"{payment.amount:.2f}",
+        "sandbox": request.app[SETTINGS].atompay_sandbox,
+    }
 
 
 async def _payment_and_event(request: web.Request) -> tuple[Payment, Event]:

@@ -145,3 +145,38 @@ FROM atompay_payments
 WHERE status = 'initiated' AND created_at <= now() - make_interval(secs => $1)
 ORDER BY updated_at, id
 LIMIT $2;
+
+-- ===== the built-in sandbox (DESIGN §8a): AtomPay's side of the transactions =====
+
+-- name: atompay_sandbox_insert
+-- A token issued by the sandbox's AUTH; $1 atom_token_id, $2 merch_txn_id,
+-- $3 merch_txn_date (as sent), $4 amount, $5 cust_email.
+INSERT INTO atompay_sandbox_transactions
+    (atom_token_id, merch_txn_id, merch_txn_date, amount, cust_email)
+VALUES ($1, $2, $3, $4, $5);
+
+-- name: atompay_sandbox_by_token
+-- $1 atom_token_id.
+SELECT atom_token_id, merch_txn_id, merch_txn_date, amount, cust_email, status_code,
+       atom_txn_id, bank_txn_id
+FROM atompay_sandbox_transactions
+WHERE atom_token_id = $1;
+
+-- name: atompay_sandbox_decide
+-- The customer paid or failed on the sandbox's page; the first choice stands.
+-- $1 atom_token_id, $2 status_code, $3 atom_txn_id, $4 bank_txn_id. Returns the row.
+UPDATE atompay_sandbox_transactions
+SET status_code = coalesce(status_code, $2), atom_txn_id = coalesce(atom_txn_id, $3),
+    bank_txn_id = coalesce(bank_txn_id, $4), decided_at = coalesce(decided_at, now())
+WHERE atom_token_id = $1
+RETURNING atom_token_id, merch_txn_id, merch_txn_date, amount, cust_email, status_code,
+          atom_txn_id, bank_txn_id;
+
+-- name: atompay_sandbox_status
+-- What the sandbox knows of $1 merch_txn_id: a decided token if any, else the newest.
+SELECT atom_token_id, merch_txn_id, merch_txn_date, amount, cust_email, status_code,
+       atom_txn_id, bank_txn_id
+FROM atompay_sandbox_transactions
+WHERE merch_txn_id = $1
+ORDER BY status_code IS NULL, created_at DESC
+LIMIT 1;

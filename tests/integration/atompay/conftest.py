@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient, TestServer, unused_port
 
+from payserv.app import create_app
 from payserv.atompay import client as atompay_client
+from payserv.settings import Settings
 from tests.conftest import AppFactory
 from tests.fakes.atompay_server import (
     AUTH_PATH,
@@ -69,6 +71,21 @@ def start_atompay(start_app: AppFactory, sim: Sim) -> Start:
     async def start(*, run_worker: bool = False, **overrides: Any) -> Client:
         atompay = overrides.pop("atompay", None) or sim.settings()
         return await start_app(run_worker=run_worker, atompay=atompay, **overrides)
+
+    return start
+
+
+@pytest.fixture
+def start_sandbox(settings: Settings, aiohttp_client: Callable[..., Awaitable[Client]]) -> Start:
+    """payserv with PAYSERV_SANDBOX on and no ATOMPAY_* (``start_app`` listens on a random
+    port): it listens on $PORT, so the default sandbox URL, 127.0.0.1:$PORT, is its own."""
+
+    async def start(*, run_worker: bool = False, **overrides: Any) -> Client:
+        port = unused_port()
+        app_settings = replace(settings, **{"sandbox": True, "port": port, **overrides})
+        assert app_settings.database_url is not None
+        app = create_app(app_settings, app_settings.database_url, run_worker=run_worker)
+        return await aiohttp_client(app, server_kwargs={"port": port})
 
     return start
 

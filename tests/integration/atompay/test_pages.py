@@ -28,7 +28,7 @@ async def test_checkout_page_opens_atompay_with_the_token(
     assert response.status == 200
     assert response.content_type == "text/html"
     page = await response.text()
-    assert f'<script src="{CHECKOUT_JS_URL}"></script>' in page
+    assert f'<script src="{CHECKOUT_JS_URL}" nonce="' in page
     assert 'id="pay-button"' in page
     assert "INR 150.00" in page
     match = re.search(r"var options = (\{.*?\});", page)
