@@ -440,3 +440,20 @@ CREATE TABLE atompay_sandbox_transactions (
 );
 CREATE INDEX atompay_sandbox_transactions_merch_txn_idx
     ON atompay_sandbox_transactions (merch_txn_id, created_at DESC);
+
+-- ===== Stripe sandbox (PAYSERV_SANDBOX without Stripe keys) =====
+-- What the built-in Stripe sandbox created, as the Stripe-shaped JSON it answered, so a `web`
+-- and its workers (separate processes) see the same sessions. One generic table: the sandbox
+-- looks objects up by id and never queries inside them. `shown` is what only the stand-in
+-- checkout page shows (line items). A request repeated with its Idempotency-Key gets the
+-- stored object back; `request_digest` refuses that key with other parameters, like Stripe.
+CREATE TABLE stripe_sandbox_objects (
+    id text PRIMARY KEY,
+    object text NOT NULL CONSTRAINT stripe_sandbox_objects_object_check
+        CHECK (object IN ('checkout.session', 'payment_intent', 'coupon', 'tax_rate', 'event')),
+    body jsonb NOT NULL,
+    shown jsonb NOT NULL DEFAULT '{}'::jsonb,
+    idempotency_key text CONSTRAINT stripe_sandbox_objects_idempotency_key_key UNIQUE,
+    request_digest text,
+    created_at timestamptz NOT NULL DEFAULT now()
+);

@@ -22,6 +22,7 @@ from payserv.handlers.shop import admin as shop_admin
 from payserv.handlers.shop import api as shop_api
 from payserv.handlers.shop import pages as shop_pages
 from payserv.handlers.shop import payments as shop_payments
+from payserv.handlers.shop.sandbox import setup_stripe_sandbox
 
 
 def setup_routes(app: web.Application) -> None:
@@ -141,6 +142,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/admin/", shop_admin.admin_index, name="page.admin")
     app.router.add_post("/admin/login", shop_admin.admin_login, name="page.admin_login")
     app.router.add_post("/admin/logout", shop_admin.admin_logout, name="page.admin_logout")
+    setup_stripe_sandbox(app)
     # ----- atompay -----
     app.router.add_get("/api/events", atompay.events_list, name="atompay_events")
     app.router.add_post("/api/events", atompay.events_create)

@@ -200,3 +200,36 @@ RETURNING event_id;
 -- A transaction-level advisory lock on a name: $1 lock name (the demo seed's).
 -- Never taken around a Stripe call: those race safely through Idempotency-Keys instead.
 SELECT pg_advisory_xact_lock(hashtextextended($1, 0));
+
+-- name: stripe_sandbox_by_key
+-- The Stripe sandbox's object first created under an Idempotency-Key: $1 key.
+SELECT id, object, body, request_digest FROM stripe_sandbox_objects WHERE idempotency_key = $1;
+
+-- name: stripe_sandbox_insert
+-- Store a sandbox object: $1 id, $2 object, $3 body, $4 shown, $5 idempotency key, $6 digest.
+-- No row back: another request with the same key got there first (waited for, then read).
+INSERT INTO stripe_sandbox_objects (id, object, body, shown, idempotency_key, request_digest)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING body;
+
+-- name: stripe_sandbox_get
+-- One sandbox object: $1 id.
+SELECT id, object, body, shown FROM stripe_sandbox_objects WHERE id = $1;
+
+-- name: stripe_sandbox_get_many
+-- Sandbox objects by id (coupons and tax rates a session names): $1 ids (text[]).
+SELECT id, body FROM stripe_sandbox_objects WHERE id = ANY($1::text[]);
+
+-- name: stripe_sandbox_complete_session
+-- Pay an open Checkout Session: $1 id. Returns the session only when it was still open.
+UPDATE stripe_sandbox_objects
+SET body = body || jsonb_build_object('status', 'complete', 'payment_status', 'paid')
+WHERE id = $1 AND object = 'checkout.session' AND body ->> 'status' = 'open'
+RETURNING body;
+
+-- name: stripe_sandbox_insert_event
+-- The session's checkout.session.completed event, once: $1 event id, $2 body.
+INSERT INTO stripe_sandbox_objects (id, object, body)
+VALUES ($1, 'event', $2)
+ON CONFLICT (id) DO NOTHING;

@@ -19,11 +19,21 @@ DEFAULT_STRIPE_JS_URL = "https://js.stripe.com/v3/"
 
 
 def _stripe_context(request: web.Request, currency: str) -> dict[str, Any]:
-    account = find_account(request.app[SETTINGS], currency)
+    settings = request.app[SETTINGS]
+    account = find_account(settings, currency)
+    if settings.stripe_sandbox:
+        # Real Stripe.js knows nothing of the sandbox's sessions: Buy goes to session.url.
+        return {
+            "stripe_js_url": "",
+            "publishable_key": None,
+            "not_configured": None,
+            "sandbox": True,
+        }
     return {
         "stripe_js_url": request.app.get(STRIPE_JS_URL, DEFAULT_STRIPE_JS_URL),
         "publishable_key": account.publishable_key if account else None,
         "not_configured": None if account else missing_key_message(currency),
+        "sandbox": False,
     }
 
 

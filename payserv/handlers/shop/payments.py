@@ -25,6 +25,7 @@ from payserv.shop.checkout import (
 )
 from payserv.shop.money import to_minor
 from payserv.shop.orders import Order
+from payserv.shop.sandbox import webhook_secret
 from payserv.shop.stripe_client import StripeGateway, publishable_key_variable, require_account
 from payserv.shop.webhooks import handle_event, verify_event
 from payserv.web import json_response
@@ -149,7 +150,7 @@ async def _create_intent(
 async def stripe_webhook(request: web.Request) -> web.Response:
     """``POST /stripe/webhook``: verified, each event once, purchases marked paid."""
     payload = await request.read()
-    secret = request.app[SETTINGS].stripe_webhook_secret
+    secret = webhook_secret(request.app[SETTINGS])
     event = verify_event(payload, request.headers.get("Stripe-Signature"), secret)
     async with request.app[POOL].acquire() as conn, conn.transaction():
         outcome = await handle_event(conn, event)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, unused_port
 
+from payserv.app import create_app
+from payserv.settings import Settings
 from tests.conftest import AppFactory, UserFactory
 from tests.integration.shop.stripe_stub import StripeStub, stub_app
 
@@ -94,5 +97,25 @@ def start_shop(start_app: AppFactory, stripe_stub: StripeStub) -> Callable[..., 
             **overrides,
         }
         return await start_app(run_worker=False, **settings)
+
+    return start
+
+
+@pytest.fixture
+def start_sandbox(
+    settings: Settings, aiohttp_client: Callable[..., Awaitable[Client]]
+) -> Callable[..., Awaitable[Client]]:
+    """payserv with PAYSERV_SANDBOX and no Stripe keys, on a port known before it starts.
+
+    The sandbox reaches itself at ``http://127.0.0.1:$PORT`` (the shop's Stripe client and
+    the webhook it sends), so the port is chosen first, as ``PORT`` would be.
+    """
+
+    async def start(**overrides: Any) -> Client:
+        port = unused_port()
+        app_settings = replace(settings, sandbox=True, port=port, stripe_timeout=5.0, **overrides)
+        assert app_settings.database_url is not None
+        app = create_app(app_settings, app_settings.database_url, run_worker=False)
+        return await aiohttp_client(app, server_kwargs={"port": port})
 
     return start
