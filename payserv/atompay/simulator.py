@@ -22,6 +22,7 @@ from payserv.atompay.crypto import (
     status_request_signature,
     verify_signature,
 )
+from payserv.errors import BadRequestError
 
 AUTH_HEAD = {"version": "OTSv1.1", "api": "AUTH", "platform": "FLASH"}
 SUCCESS_CODE = "OTS0000"
@@ -50,7 +51,7 @@ class Account(Protocol):
     def res_hash_key(self) -> str: ...
 
 
-class SimRequestError(ValueError):
+class SimRequestError(BadRequestError):
     """A request the gateway refuses with HTTP 400 (no decryptable encData, wrong merchId)."""
 
 

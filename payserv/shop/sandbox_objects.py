@@ -11,6 +11,8 @@ import time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from payserv.errors import PayservError
+
 PREFIXES = {
     "checkout.session": "cs_test_sandbox_",
     "payment_intent": "pi_sandbox_",
@@ -21,8 +23,12 @@ PREFIXES = {
 MAX_AMOUNT = 10**12
 
 
-class SandboxError(Exception):
-    """A Stripe error body: ``{"error": {"type", "message", "param"?, "code"?}}``."""
+class SandboxError(PayservError):
+    """A Stripe error body: ``{"error": {"type", "message", "param"?, "code"?}}``.
+
+    Under PayservError like every error of payserv; the sandbox's API answers it in
+    Stripe's shape (``body``), not payserv's.
+    """
 
     def __init__(
         self,
