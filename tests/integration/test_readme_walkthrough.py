@@ -38,7 +38,7 @@ def test_try_it_section_is_shell_blocks() -> None:
     assert len(blocks) >= 5
     script = "\n".join(blocks)
     for literal in ("order_", "pay_", "rfnd_", "eyJ"):
-        assert not re.search(rf"{literal}[A-Za-z0-9]{{10,}}", script), f"literal id {literal}…"
+        assert not re.search(rf"\b{literal}[A-Za-z0-9]{{10,}}", script), f"literal id {literal}…"
 
 
 def test_the_readme_walkthrough_runs(tmp_path: Path) -> None:
@@ -69,7 +69,7 @@ def test_the_readme_walkthrough_runs(tmp_path: Path) -> None:
         assert process.returncode == 0, f"{output}\n{logs}"
         _check_output(output)
         # What the last block tells the user to open answers while payserv keeps running.
-        for url in re.findall(r"^(?:checkout|dashboard): +(\S+)", output, re.MULTILINE):
+        for url in re.findall(r"^(?:checkout|dashboard|shop): +(\S+)", output, re.MULTILINE):
             with urllib.request.urlopen(url, timeout=10) as response:
                 assert response.status == 200, url
     finally:
@@ -90,6 +90,10 @@ def _check_output(output: str) -> None:
     assert '"balance":145000' in output.replace(" ", "")
     assert re.search(r"^payment_status: (completed|failed)$", output, re.MULTILINE)
     assert "/checkout?order_id=order_" in output
+    assert re.search(r"^paid: true$", output, re.MULTILINE), "the shop order was not paid"
+    assert "callback: 303" in output
+    atompay = [line for line in output.splitlines() if '"atompay_transaction_id"' in line]
+    assert atompay and '"status":"success"' in atompay[-1].replace(" ", ""), "AtomPay not paid"
 
 
 def _logs(data_dir: Path) -> str:
