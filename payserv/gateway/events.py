@@ -1,21 +1,25 @@
 """Gateway events and their outbound webhook deliveries (DESIGN §4, "Outbound webhooks").
 
 Callers (payments, refunds) call :func:`emit_event` inside the transaction that changes
-state, so the delivery-log row and its delivery job commit or roll back with it.
+state, so the delivery-log row commits or rolls back with it. That row is the outbox: it
+is due at once, so a sweeper delivers it even if nothing else does; the process that
+committed collects the rows it made (:func:`collecting_deliveries`) to attempt them right
+after the commit (payserv/gateway/outbox.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import asyncpg
-import procrastinate
 import structlog
 
-from payserv.gateway.tasks import defer_webhook_delivery
 from payserv.gateway.webhooks import insert_delivery
 
 log = structlog.get_logger(__name__)
@@ -41,9 +45,27 @@ def webhook_body(event: str, data: dict[str, Any], timestamp: int | None = None)
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+# The deliveries made in the current task since collecting_deliveries() began (or None).
+_made: ContextVar[list[uuid.UUID] | None] = ContextVar("gateway_deliveries_made", default=None)
+
+
+@contextlib.contextmanager
+def collecting_deliveries() -> Iterator[list[uuid.UUID]]:
+    """Collect the ids of the deliveries :func:`emit_event` makes inside the block.
+
+    The caller attempts them once its transaction has committed; ids of a transaction that
+    rolled back name no row, and claiming them finds nothing.
+    """
+    made: list[uuid.UUID] = []
+    token = _made.set(made)
+    try:
+        yield made
+    finally:
+        _made.reset(token)
+
+
 async def emit_event(
     conn: asyncpg.Connection,
-    queue: procrastinate.App,
     merchant_id: uuid.UUID,
     event: str,
     data: dict[str, Any],
@@ -51,13 +73,15 @@ async def emit_event(
     """Record ``event`` for the merchant, inside the caller's transaction.
 
     ``data`` is the webhook's ``data`` object, e.g. ``{"payment": {...}}`` (the public
-    JSON of the object). When the merchant has a ``webhook_url``, a delivery-log row
-    and its delivery job are created on ``conn``, so they commit with the state change.
+    JSON of the object). When the merchant has a ``webhook_url``, a delivery-log row,
+    due now, is created on ``conn``, so it commits with the state change.
     """
     if event not in EVENTS:
         raise ValueError(f"unknown gateway event {event!r}")
     delivery_id = await insert_delivery(conn, merchant_id, event, webhook_body(event, data))
     if delivery_id is None:
         return  # no webhook_url: nothing to deliver, nothing logged
-    await defer_webhook_delivery(conn, queue, delivery_id, event=event, generation=0, attempt=1)
+    made = _made.get()
+    if made is not None:
+        made.append(delivery_id)
     log.info("webhook_scheduled", delivery_id=str(delivery_id), webhook_event=event)

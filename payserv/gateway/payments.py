@@ -171,14 +171,14 @@ async def create_payment(
     if order.status == "created":
         await set_order_status(conn, order.id, "attempted")
     for event in ("payment.created", "payment.pending"):
-        await emit_event(conn, queue, merchant_id, event, {"payment": payment.to_json()})
+        await emit_event(conn, merchant_id, event, {"payment": payment.to_json()})
     await defer_payment_processing(conn, queue, payment.id, delay=process_in)
     log.info("payment_created", payment_id=payment.id, order_id=order.id, method=new.method)
     return payment
 
 
 async def settle_payment(
-    conn: asyncpg.Connection, queue: procrastinate.App, payment_id: str, succeeds: bool
+    conn: asyncpg.Connection, payment_id: str, succeeds: bool
 ) -> Payment | None:
     """Settle a pending payment (caller's transaction); None if it is already settled.
 
@@ -212,7 +212,7 @@ async def settle_payment(
     if status == SUCCESS:
         await set_order_status(conn, order.id, "paid")
     event = "payment.success" if status == SUCCESS else "payment.failed"
-    await emit_event(conn, queue, settled.merchant_id, event, {"payment": settled.to_json()})
+    await emit_event(conn, settled.merchant_id, event, {"payment": settled.to_json()})
     log.info("payment_settled", payment_id=payment_id, status=status)
     return settled
 
