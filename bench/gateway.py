@@ -9,7 +9,9 @@ local receiver, then measures:
 - orders: ``POST /api/v1/orders`` requests/s and latencies, next to raw asyncpg inserts of
   the same rows with the app's own ``gateway_insert_order`` query on the same database;
 - payments: ``POST /api/v1/payments`` to the ``payment.success`` webhook arriving at the
-  receiver: payments/s over the whole batch and p50/p99 of each payment's latency.
+  receiver: payments/s over the whole batch and p50/p99 of each payment's latency;
+- per payment, counted: SQL statements payserv sent from order create to the last webhook
+  recorded (through a counting relay, bench/pgcount.py) and Procrastinate jobs queued.
 
 Prints one JSON object.
 """
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import asyncpg
 from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -39,10 +42,17 @@ from bench.common import (
     run_concurrently,
     serve_local,
 )
+from bench.pgcount import StatementCounter, counting_relay
 from payserv.database import create_pool
 from payserv.gateway.merchants import TEST_API_KEY, TEST_API_SECRET, TEST_MERCHANT_ID
 from payserv.queries import query
+from tests.helpers.webhook_receiver import wait_until
 
+# Jobs deferred by payserv's code, not by a periodic schedule.
+QUEUED_JOBS = """SELECT count(*) FROM procrastinate_jobs j
+                 WHERE NOT EXISTS (SELECT 1 FROM procrastinate_periodic_defers p
+                                   WHERE p.job_id = j.id)"""
+UNDELIVERED = "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'"
 HEADERS = {"X-Api-Key": TEST_API_KEY, "X-Api-Secret": TEST_API_SECRET}
 ORDER = {"amount": 50000, "currency": "INR", "receipt": "bench", "notes": {"bench": "yes"}}
 
@@ -160,16 +170,66 @@ async def bench_payments(
     }
 
 
+@asynccontextmanager
+async def counted_payserv(dsn: str, receiver: Receiver) -> AsyncIterator[tuple[str, Counts]]:
+    """payserv ``serve`` on ``dsn`` through a statement-counting relay: (its URL, counts)."""
+    async with (
+        counting_relay(dsn) as (relayed, counter),
+        payserv_server(relayed, **payserv_env(receiver)) as url,
+    ):
+        yield url, Counts(dsn, counter)
+
+
+class Counts:
+    """Statements payserv sent (:mod:`bench.pgcount`) and jobs it queued, read between phases."""
+
+    def __init__(self, dsn: str, counter: StatementCounter) -> None:
+        self.dsn = dsn
+        self.counter = counter
+
+    async def jobs(self) -> int:
+        conn = await asyncpg.connect(self.dsn)  # not through the relay: not counted
+        try:
+            return int(await conn.fetchval(QUEUED_JOBS))
+        finally:
+            await conn.close()
+
+    async def settled(self, timeout: float) -> None:
+        """Wait until every webhook delivery is recorded (the last statements of a payment)."""
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            await wait_until(lambda: _none_pending(conn), timeout=timeout)
+        finally:
+            await conn.close()
+
+
+async def _none_pending(conn: asyncpg.Connection) -> bool:
+    return bool(await conn.fetchval(UNDELIVERED) == 0)
+
+
 async def measure(
-    base: str, dsn: str, receiver: Receiver, n: int, concurrency: int, timeout: float
+    base: str,
+    dsn: str,
+    receiver: Receiver,
+    n: int,
+    concurrency: int,
+    timeout: float,
+    counts: Counts | None = None,
 ) -> dict[str, Any]:
-    """The figures against a payserv at ``base`` started with :func:`payserv_env`."""
+    """The figures against a payserv at ``base`` started with :func:`payserv_env`.
+
+    With ``counts`` (:func:`counted_payserv`), also statements and jobs per payment.
+    """
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as http:
+        before_orders = counts.counter.statements if counts else 0
         order_ids, orders = await bench_orders(http, base, n, concurrency)
+        order_statements = counts.counter.statements - before_orders if counts else 0
         raw = await bench_raw_inserts(dsn, n, concurrency)
+        jobs_before = await counts.jobs() if counts else 0
+        before_payments = counts.counter.statements if counts else 0
         payments = await bench_payments(http, base, order_ids, receiver, concurrency, timeout)
-    return {
+    figures = {
         "benchmark": "gateway",
         "n": n,
         "concurrency": concurrency,
@@ -180,6 +240,14 @@ async def measure(
         },
         "payments_to_success_webhook": payments,
     }
+    if counts is not None:
+        await counts.settled(timeout)
+        statements = order_statements + counts.counter.statements - before_payments
+        figures["per_payment"] = {
+            "sql_statements": round(statements / n, 1),
+            "queued_jobs": round((await counts.jobs() - jobs_before) / n, 2),
+        }
+    return figures
 
 
 async def main(n: int, concurrency: int, timeout: float) -> dict[str, Any]:
@@ -187,9 +255,9 @@ async def main(n: int, concurrency: int, timeout: float) -> dict[str, Any]:
     async with (
         webhook_receiver() as receiver,
         bench_database() as dsn,
-        payserv_server(dsn, **payserv_env(receiver)) as base,
+        counted_payserv(dsn, receiver) as (base, counts),
     ):
-        return await measure(base, dsn, receiver, n, concurrency, timeout)
+        return await measure(base, dsn, receiver, n, concurrency, timeout, counts)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

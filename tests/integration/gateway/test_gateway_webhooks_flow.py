@@ -97,9 +97,7 @@ async def test_a_paid_payment_queues_one_job_and_its_committers_deliver_every_ev
     assert events == ["payment.created", "payment.pending", "payment.success"]
     assert (await settled_payment(client, payment["id"]))["status"] == "success"
     # The settle job is the payment's one queued job: webhooks queue none.
-    assert [row["task_name"] for row in await db.fetch(QUEUED_JOBS)] == [
-        "gateway.process_payment"
-    ]
+    assert [row["task_name"] for row in await db.fetch(QUEUED_JOBS)] == ["gateway.process_payment"]
 
     async def all_logged_success() -> bool:
         return await db.fetchval(

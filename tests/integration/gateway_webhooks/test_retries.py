@@ -67,12 +67,12 @@ async def test_attempts_follow_the_test_schedule_then_succeed(
     assert (row["attempts"], row["response_code"]) == (4, 200)
     assert row["next_retry_at"] is None
     # Exactly the schedule: each failed attempt set the next one due after its delay.
-    scheduled = [
+    next_in = [
         r.msg["next_in"]
         for r in caplog.records
         if isinstance(r.msg, dict) and r.msg.get("event") == "webhook_delivery_failed"
     ]
-    assert scheduled == [5 * SCALE, 10 * SCALE, 15 * SCALE]
+    assert next_in == [5 * SCALE, 10 * SCALE, 15 * SCALE]
     # No job per attempt: the outbox row carried every retry.
     deliveries = (
         "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'gateway.deliver_webhook'"
