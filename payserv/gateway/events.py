@@ -1,10 +1,10 @@
 """Gateway events and their outbound webhook deliveries (DESIGN §4, "Outbound webhooks").
 
 Callers (payments, refunds) call :func:`emit_event` inside the transaction that changes
-state, so the delivery-log row commits or rolls back with it. That row is the outbox: it
-is due at once, so a sweeper delivers it even if nothing else does; the process that
-committed collects the rows it made (:func:`collecting_deliveries`) to attempt them right
-after the commit (payserv/gateway/outbox.py).
+state, so the delivery-log row commits or rolls back with it. That row is the outbox
+(payserv/gateway/outbox.py): due at once, and either leased to the process that commits
+it, which collects it (:func:`collecting_deliveries`) to attempt it right after the commit,
+or left to the sweepers.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 import structlog
 
-from payserv.gateway.webhooks import insert_delivery
+from payserv.gateway.webhooks import LEASE_SECONDS, DeliveryTarget, insert_delivery
 
 log = structlog.get_logger(__name__)
 
@@ -45,18 +46,27 @@ def webhook_body(event: str, data: dict[str, Any], timestamp: int | None = None)
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-# The deliveries made in the current task since collecting_deliveries() began (or None).
-_made: ContextVar[list[uuid.UUID] | None] = ContextVar("gateway_deliveries_made", default=None)
+@dataclass
+class Made:
+    """The deliveries :func:`emit_event` made inside :func:`collecting_deliveries`."""
+
+    lease: float
+    targets: list[DeliveryTarget] = field(default_factory=list)
+
+
+# What the current task collects, since collecting_deliveries() began (or None).
+_made: ContextVar[Made | None] = ContextVar("gateway_deliveries_made", default=None)
 
 
 @contextlib.contextmanager
-def collecting_deliveries() -> Iterator[list[uuid.UUID]]:
-    """Collect the ids of the deliveries :func:`emit_event` makes inside the block.
+def collecting_deliveries(lease: float = LEASE_SECONDS) -> Iterator[Made]:
+    """Collect the deliveries :func:`emit_event` makes inside the block, leased to the caller.
 
-    The caller attempts them once its transaction has committed; ids of a transaction that
-    rolled back name no row, and claiming them finds nothing.
+    The caller promises to attempt them once its transaction has committed (the lease keeps
+    sweepers off them meanwhile; if the caller dies, it expires). Those of a transaction that
+    rolled back were never made: attempting them records nothing.
     """
-    made: list[uuid.UUID] = []
+    made = Made(lease)
     token = _made.set(made)
     try:
         yield made
@@ -74,14 +84,16 @@ async def emit_event(
 
     ``data`` is the webhook's ``data`` object, e.g. ``{"payment": {...}}`` (the public
     JSON of the object). When the merchant has a ``webhook_url``, a delivery-log row,
-    due now, is created on ``conn``, so it commits with the state change.
+    due now, is created on ``conn``, so it commits with the state change: leased to the
+    caller inside :func:`collecting_deliveries`, else at once the sweepers'.
     """
     if event not in EVENTS:
         raise ValueError(f"unknown gateway event {event!r}")
-    delivery_id = await insert_delivery(conn, merchant_id, event, webhook_body(event, data))
-    if delivery_id is None:
-        return  # no webhook_url: nothing to deliver, nothing logged
     made = _made.get()
+    lease = None if made is None else made.lease
+    target = await insert_delivery(conn, merchant_id, event, webhook_body(event, data), lease)
+    if target is None:
+        return  # no webhook_url: nothing to deliver, nothing logged
     if made is not None:
-        made.append(delivery_id)
-    log.info("webhook_scheduled", delivery_id=str(delivery_id), webhook_event=event)
+        made.targets.append(target)
+    log.info("webhook_scheduled", delivery_id=str(target.id), webhook_event=event)

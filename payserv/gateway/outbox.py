@@ -1,43 +1,46 @@
 """The webhook outbox (DESIGN §4, §9): attempts right after the commit, a sweeper for the rest.
 
 A delivery-log row is due the moment the transaction that made it commits. The process that
-committed claims and attempts it straight away (:func:`attempt_made`), so the happy path
-queues no job. Whatever that misses (a process killed before or during its attempt, the next
-attempt after a failure) the sweeper of any worker process claims once it is due
-(:meth:`Outbox.sweep`). Claiming leases the row (payserv/sql/gateway.sql): two attempts of
-one delivery never overlap, and a claimer's death only delays its delivery by the lease.
+committed it made it leased to itself, and attempts it straight away (:func:`attempt_made`),
+so the happy path queues no job. Whatever that misses (a process killed before or during its
+attempt, the next attempt after a failure) the sweeper of any worker process claims once it
+is due and unleased (:meth:`Outbox.sweep`). Only a lease lets a process attempt a delivery,
+so two attempts of one delivery never overlap; a claimer's death delays its deliveries by
+the rest of its lease (payserv/sql/gateway.sql).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Coroutine
 from typing import Any
 
 import structlog
 
-from payserv.gateway.delivery import ATTEMPT_TIMEOUT, attempt_delivery, pooled_connection
-from payserv.gateway.webhooks import DeliveryTarget, claim, claim_due
+from payserv.gateway.delivery import attempt_delivery, pooled_connection
+from payserv.gateway.events import Made
+from payserv.gateway.webhooks import LEASE_SECONDS, DeliveryTarget, claim, claim_due, release
 from payserv.queue import JobDeps
 
 log = structlog.get_logger(__name__)
 
-# Far longer than an attempt (ATTEMPT_TIMEOUT plus recording it): a lease only expires
-# when its claimer died, and then the delivery waits this long for the sweeper.
-LEASE_SECONDS = 12 * ATTEMPT_TIMEOUT
 # One sweep claims at most this many; a process attempts at most this many at once.
 SWEEP_BATCH = 50
 
 
-async def attempt_made(deps: JobDeps, delivery_ids: list[uuid.UUID]) -> None:
-    """Claim and attempt, concurrently, the deliveries this process has just committed.
+async def attempt_made(deps: JobDeps, made: Made) -> None:
+    """Attempt, concurrently, the deliveries this process has just committed (leased to it).
 
-    Those another process claimed first are its to attempt. Failures are logged, never
-    raised: the rows stay due (or leased until the lease expires) for the sweeper.
+    Failures are logged, never raised: the rows stay leased until the lease expires, then
+    a sweeper delivers them.
     """
-    if not delivery_ids:
-        return
+    await asyncio.gather(*(_attempt_claimed(deps, target) for target in made.targets))
+
+
+async def attempt_now(deps: JobDeps, delivery_ids: list[uuid.UUID]) -> None:
+    """Claim and attempt those of the deliveries that are due and unleased (a manual retry)."""
     try:
         async with pooled_connection(deps.pool) as conn:
             targets = await claim(conn, delivery_ids, LEASE_SECONDS)
@@ -52,6 +55,14 @@ async def _attempt_claimed(deps: JobDeps, target: DeliveryTarget) -> None:
         await attempt_delivery(deps, target)
     except Exception as exc:
         _left_to_sweeper(exc, [target.id])
+
+
+async def _release(deps: JobDeps, delivery_ids: list[uuid.UUID]) -> None:
+    try:
+        async with pooled_connection(deps.pool) as conn:
+            await release(conn, delivery_ids)
+    except Exception as exc:
+        _left_to_sweeper(exc, delivery_ids)
 
 
 def _left_to_sweeper(exc: Exception, delivery_ids: list[uuid.UUID]) -> None:
@@ -74,13 +85,22 @@ class Outbox:
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
 
-    def hand_off(self, delivery_ids: list[uuid.UUID]) -> None:
+    def hand_off(self, made: Made) -> None:
         """Attempt the deliveries a request just committed, without delaying its response.
 
-        Closing or at capacity, it does nothing: the rows are due, and a sweeper delivers them.
+        Closing or at capacity, it releases them instead: they are due, a sweeper takes them.
         """
-        if delivery_ids and not self._closing and len(self._tasks) < self._concurrency:
-            self._spawn(attempt_made(self.deps, list(delivery_ids)))
+        if not made.targets:
+            return
+        if self._closing or len(self._tasks) >= self._concurrency:
+            self._spawn(_release(self.deps, [target.id for target in made.targets]))
+        else:
+            self._spawn(attempt_made(self.deps, made))
+
+    def retry_now(self, delivery_id: uuid.UUID) -> None:
+        """Attempt a delivery a manual retry just made due, unless busy (then a sweeper will)."""
+        if not self._closing and len(self._tasks) < self._concurrency:
+            self._spawn(attempt_now(self.deps, [delivery_id]))
 
     async def sweep(self) -> int:
         """Claim a batch of due deliveries and start their attempts; how many it claimed."""
@@ -115,9 +135,11 @@ class Outbox:
         expires, then a sweeper delivers them.
         """
         self._closing = True
-        if not self._tasks:
-            return
-        _, running = await asyncio.wait(set(self._tasks), timeout=grace)
+        deadline = time.monotonic() + grace
+        # A loop: requests finishing meanwhile still hand off (their releases are awaited too).
+        while self._tasks and (left := deadline - time.monotonic()) > 0:
+            await asyncio.wait(set(self._tasks), timeout=left)
+        running = set(self._tasks)
         for task in running:
             task.cancel()
         if running:

@@ -17,6 +17,10 @@ from payserv.settings import Settings
 
 MAX_ATTEMPTS = 5
 PENDING, SUCCESS, FAILED = "pending", "success", "failed"
+# How long a claim (or an insert for the committing process) leases a delivery: far longer
+# than an attempt (a 5 s timeout and one UPDATE to record it), so only a claimer that died
+# lets it expire, and then the delivery waits this long for a sweeper.
+LEASE_SECONDS = 60.0
 
 # Delay before attempt n (index n - 1), in seconds.
 PRODUCTION_INTERVALS = (0.0, 60.0, 300.0, 1800.0, 7200.0)
@@ -83,12 +87,20 @@ class AttemptResult:
 
 
 async def insert_delivery(
-    conn: asyncpg.Connection, merchant_id: uuid.UUID, event: str, body: bytes
-) -> uuid.UUID | None:
-    """Log a delivery of ``body``; None (nothing inserted) if the merchant has no webhook_url."""
-    return await conn.fetchval(
-        query("gateway_webhooks_insert_delivery"), uuid.uuid4(), merchant_id, event, body
+    conn: asyncpg.Connection,
+    merchant_id: uuid.UUID,
+    event: str,
+    body: bytes,
+    lease: float | None,
+) -> DeliveryTarget | None:
+    """Log a delivery of ``body``, leased for ``lease`` s (None: the sweeper's at once).
+
+    None (nothing inserted) if the merchant has no webhook_url.
+    """
+    row = await conn.fetchrow(
+        query("gateway_webhooks_insert_delivery"), uuid.uuid4(), merchant_id, event, body, lease
     )
+    return from_row(DeliveryTarget, row) if row else None
 
 
 async def claim(
@@ -123,8 +135,13 @@ async def record_attempt(
         result.next_in,
     )
     if recorded is None:
-        await conn.execute(query("gateway_webhooks_release"), target.id)
+        await release(conn, [target.id])
     return recorded is not None
+
+
+async def release(conn: asyncpg.Connection, delivery_ids: list[uuid.UUID]) -> None:
+    """End the leases of deliveries this process will not attempt: due, they are the sweepers'."""
+    await conn.execute(query("gateway_webhooks_release"), delivery_ids)
 
 
 async def make_due(conn: asyncpg.Connection, delivery_id: uuid.UUID) -> None:

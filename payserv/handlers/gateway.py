@@ -293,7 +293,7 @@ async def webhook_retry(request: web.Request) -> web.Response:
         if not await webhooks.retry_delivery(conn, merchant.id, delivery_id):
             raise NotFoundError("webhook not found")
     log.info("webhook_retry_scheduled", delivery_id=str(delivery_id))
-    request.app[OUTBOX].hand_off([delivery_id])
+    request.app[OUTBOX].retry_now(delivery_id)
     return json_response(
         {"id": str(delivery_id), "status": "pending", "message": "Webhook retry scheduled"}
     )

@@ -203,17 +203,26 @@ SELECT count(*) FROM deleted;
 -- ----- webhook delivery log -----
 
 -- name: gateway_webhooks_insert_delivery
--- $1 delivery id, $2 merchant id, $3 event, $4 body bytes. Inserts only when the merchant
--- has a webhook_url (one statement: no second round trip to read the merchant).
-INSERT INTO webhook_deliveries (id, merchant_id, event, body, next_retry_at)
-SELECT $1, m.id, $3, $4, now()
-FROM merchants m
-WHERE m.id = $2 AND m.webhook_url IS NOT NULL
-RETURNING id;
+-- $1 delivery id, $2 merchant id, $3 event, $4 body bytes, $5 lease in seconds (NULL: none).
+-- Inserts only when the merchant has a webhook_url, due now, leased to the committing
+-- process when it will attempt the delivery itself right after the commit (so no sweeper
+-- takes it meanwhile; if that process dies, the lease expires). Returns what the attempt
+-- needs, merchant's URL and sealed secret included: one statement, no claim afterwards.
+WITH merchant AS (
+    SELECT id, webhook_url, webhook_secret_encrypted FROM merchants
+    WHERE id = $2 AND webhook_url IS NOT NULL
+), inserted AS (
+    INSERT INTO webhook_deliveries (id, merchant_id, event, body, next_retry_at, leased_until)
+    SELECT $1, merchant.id, $3, $4, now(), now() + make_interval(secs => $5::double precision)
+    FROM merchant
+    RETURNING id, merchant_id, event, body, status, attempts, generation
+)
+SELECT inserted.*, merchant.webhook_url, merchant.webhook_secret_encrypted
+FROM inserted, merchant;
 
 -- name: gateway_webhooks_claim
--- $1 delivery ids, $2 lease in seconds. The committing process claims the deliveries it
--- just made: those still due and unleased. The claim is what keeps two attempts of one
+-- $1 delivery ids, $2 lease in seconds. A process claims deliveries it was asked to attempt
+-- now (a manual retry): those still due and unleased. The claim is what keeps two attempts of one
 -- delivery apart: SKIP LOCKED leaves a row another claimer is taking to that claimer, and a
 -- claimed row is leased, so no one else claims it until the attempt is recorded or the
 -- lease expires (its claimer died). Returns each with its merchant's current webhook_url and
@@ -266,9 +275,10 @@ WHERE id = $1 AND generation = $2 AND attempts = $3 - 1 AND status = 'pending'
 RETURNING id;
 
 -- name: gateway_webhooks_release
--- $1 delivery id. A stale attempt (a manual retry reset the row meanwhile) records nothing
--- but ends its lease, so the retried delivery need not wait for the lease to expire.
-UPDATE webhook_deliveries SET leased_until = NULL WHERE id = $1;
+-- $1 delivery ids. Ends leases a process holds but will not use: a stale attempt's (a manual
+-- retry reset the row meanwhile, which need not wait for the lease to expire), or those of
+-- deliveries it has no room to attempt. Due, they are the sweepers' at once.
+UPDATE webhook_deliveries SET leased_until = NULL WHERE id = ANY($1::uuid[]);
 
 -- name: gateway_webhooks_make_due
 -- $1 delivery id. A deliver_webhook job queued by an older payserv: the row already says

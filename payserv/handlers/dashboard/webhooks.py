@@ -109,5 +109,5 @@ async def retry(request: web.Request, merchant: Merchant) -> web.StreamResponse:
         if not await webhooks.retry_delivery(conn, merchant.id, delivery_id):
             raise NotFoundError("webhook not found")
     log.info("webhook_retry_scheduled", delivery_id=str(delivery_id))
-    request.app[OUTBOX].hand_off([delivery_id])  # attempted now, in the background
+    request.app[OUTBOX].retry_now(delivery_id)  # attempted now, in the background
     return see_other(f"{PATH}?done=retried")

@@ -12,7 +12,7 @@ from payserv.context import OUTBOX, POOL, QUEUE
 from payserv.gateway import tasks, webhooks
 from payserv.gateway.events import collecting_deliveries, emit_event
 from payserv.gateway.merchants import TEST_MERCHANT_ID
-from payserv.gateway.outbox import Outbox, attempt_made
+from payserv.gateway.outbox import Outbox, attempt_now
 from payserv.queue import defer
 from tests.conftest import AppFactory
 from tests.integration.gateway_webhooks.conftest import Receiver, set_webhook_url, wait_for
@@ -22,39 +22,49 @@ DELIVERED = "SELECT count(*) FROM webhook_deliveries WHERE status = 'success'"
 
 
 async def _emit(client: object, n: int = 1) -> list[uuid.UUID]:
-    """``n`` committed deliveries that nothing attempts yet."""
+    """``n`` committed deliveries, due and unleased: the sweepers' (nothing collects them)."""
     app = client.app  # type: ignore[attr-defined]
-    with collecting_deliveries() as made:
+    async with app[POOL].acquire() as conn, conn.transaction():
+        for _ in range(n):
+            await emit_event(conn, TEST_MERCHANT_ID, "payment.success", DATA)
+        return [row["id"] for row in await conn.fetch("SELECT id FROM webhook_deliveries")]
+
+
+async def _emit_leased(client: object, lease: float) -> uuid.UUID:
+    """A committed delivery leased to this process, as a committer makes it."""
+    app = client.app  # type: ignore[attr-defined]
+    with collecting_deliveries(lease) as made:
         async with app[POOL].acquire() as conn, conn.transaction():
-            for _ in range(n):
-                await emit_event(conn, TEST_MERCHANT_ID, "payment.success", DATA)
-    return made
+            await emit_event(conn, TEST_MERCHANT_ID, "payment.success", DATA)
+    [target] = made.targets
+    return target.id
 
 
-async def test_a_claimer_that_dies_before_attempting_is_replaced_by_the_sweeper(
+async def test_leases_of_a_process_that_died_expire_into_the_sweeper(
     start_app: AppFactory, db: asyncpg.Connection, receiver: Receiver
 ) -> None:
-    # As a process killed (kill -9) between its claim and its attempt leaves it: leased.
+    # What a process killed (kill -9) leaves: a delivery leased to it at its commit, and
+    # one it claimed (a sweep, a manual retry) but had not attempted yet.
     await set_webhook_url(db, receiver.url)
     client = await start_app(run_worker=False)
-    [delivery_id] = await _emit(client)
+    committed = await _emit_leased(client, lease=0.5)
+    [claimed] = [i for i in await _emit(client) if i != committed]
     async with client.app[POOL].acquire() as conn:
-        [claimed] = await webhooks.claim(conn, [delivery_id], lease=0.5)
-        # Leased: neither the committer's claim nor a sweep takes it again.
-        assert await webhooks.claim(conn, [delivery_id], lease=60) == []
+        assert [t.id for t in await webhooks.claim(conn, [claimed], lease=0.5)] == [claimed]
+        # Leased: neither another claim nor a sweep takes them.
+        assert await webhooks.claim(conn, [committed, claimed], lease=60) == []
     assert await client.app[OUTBOX].sweep() == 0
-    assert claimed.attempts == 0
 
-    # A worker process's sweeper takes it once the lease has expired.
+    # A worker process's sweeper takes them once the leases have expired.
     await start_app(run_worker=True)
-    (call,) = await receiver.wait_calls(1)
-    assert call.headers["webhook-id"] == str(delivery_id)
-    row = await wait_for(
-        lambda: db.fetchrow(
-            "SELECT attempts, leased_until FROM webhook_deliveries WHERE status = 'success'"
+    calls = await receiver.wait_calls(2)
+    assert sorted(c.headers["webhook-id"] for c in calls) == sorted(map(str, (committed, claimed)))
+    assert await wait_for(
+        lambda: db.fetchval(
+            "SELECT count(*) = 2 AND bool_and(attempts = 1 AND leased_until IS NULL)"
+            " FROM webhook_deliveries WHERE status = 'success'"
         )
     )
-    assert (row["attempts"], row["leased_until"]) == (1, None)
 
 
 async def test_concurrent_claimers_attempt_each_delivery_once(
@@ -65,12 +75,12 @@ async def test_concurrent_claimers_attempt_each_delivery_once(
     made = await _emit(client, 30)
     deps = client.app[OUTBOX].deps
     sweepers = [Outbox(deps) for _ in range(4)]
-    # Four sweepers and two committers race for the same due rows, twice over.
+    # Four sweepers and two manual-retry claimers race for the same due rows, twice over.
     for _ in range(2):
         await asyncio.gather(
             *(outbox.sweep() for outbox in sweepers),
-            attempt_made(deps, made),
-            attempt_made(deps, made[::-1]),
+            attempt_now(deps, made),
+            attempt_now(deps, made[::-1]),
         )
     await wait_for(lambda: db.fetchval(DELIVERED + " HAVING count(*) = 30"))
     for outbox in sweepers:
