@@ -13,7 +13,7 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +21,7 @@ from typing import Any
 import asyncpg
 import structlog
 
-from payserv.gateway.webhooks import LEASE_SECONDS, DeliveryTarget, insert_delivery
+from payserv.gateway.webhooks import LEASE_SECONDS, DeliveryTarget, insert_deliveries
 
 log = structlog.get_logger(__name__)
 
@@ -87,13 +87,26 @@ async def emit_event(
     due now, is created on ``conn``, so it commits with the state change: leased to the
     caller inside :func:`collecting_deliveries`, else at once the sweepers'.
     """
-    if event not in EVENTS:
-        raise ValueError(f"unknown gateway event {event!r}")
+    await emit_events(conn, merchant_id, (event,), data)
+
+
+async def emit_events(
+    conn: asyncpg.Connection,
+    merchant_id: uuid.UUID,
+    events: Sequence[str],
+    data: dict[str, Any],
+) -> None:
+    """Like :func:`emit_event`, for several events of one state change, in one statement."""
+    for event in events:
+        if event not in EVENTS:
+            raise ValueError(f"unknown gateway event {event!r}")
     made = _made.get()
+    timestamp = int(time.time())
+    bodies = {event: webhook_body(event, data, timestamp) for event in events}
     lease = None if made is None else made.lease
-    target = await insert_delivery(conn, merchant_id, event, webhook_body(event, data), lease)
-    if target is None:
-        return  # no webhook_url: nothing to deliver, nothing logged
+    targets = await insert_deliveries(conn, merchant_id, bodies, lease)
     if made is not None:
-        made.targets.append(target)
-    log.info("webhook_scheduled", delivery_id=str(target.id), webhook_event=event)
+        made.targets.extend(targets)
+    # No targets for a merchant without a webhook_url: nothing to deliver, nothing logged.
+    for target in targets:
+        log.info("webhook_scheduled", delivery_id=str(target.id), webhook_event=target.event)

@@ -86,21 +86,25 @@ class AttemptResult:
     next_in: float | None
 
 
-async def insert_delivery(
+async def insert_deliveries(
     conn: asyncpg.Connection,
     merchant_id: uuid.UUID,
-    event: str,
-    body: bytes,
+    bodies: dict[str, bytes],
     lease: float | None,
-) -> DeliveryTarget | None:
-    """Log a delivery of ``body``, leased for ``lease`` s (None: the sweeper's at once).
+) -> list[DeliveryTarget]:
+    """Log a delivery per event of ``bodies``, leased for ``lease`` s (None: the sweepers').
 
-    None (nothing inserted) if the merchant has no webhook_url.
+    Nothing is inserted (an empty list) when the merchant has no webhook_url.
     """
-    row = await conn.fetchrow(
-        query("gateway_webhooks_insert_delivery"), uuid.uuid4(), merchant_id, event, body, lease
+    rows = await conn.fetch(
+        query("gateway_webhooks_insert_deliveries"),
+        [uuid.uuid4() for _ in bodies],
+        merchant_id,
+        list(bodies),
+        list(bodies.values()),
+        lease,
     )
-    return from_row(DeliveryTarget, row) if row else None
+    return [from_row(DeliveryTarget, row) for row in rows]
 
 
 async def claim(

@@ -17,12 +17,12 @@ async def process_payment_job(deps: JobDeps, payment_id: str) -> None:
     """Settle the payment; a second run (retry, stalled job) finds it settled and stops."""
     with collecting_deliveries() as made:
         async with deps.pool.acquire() as conn:
-            method = await payments.payment_method(conn, payment_id)
-            if method is None:
+            payment = await payments.payment_to_settle(conn, payment_id)
+            if payment is None:
                 return
-            succeeds = payments.processor_verdict(deps.settings, method)
+            succeeds = payments.processor_verdict(deps.settings, payment.method)
             async with conn.transaction():
-                await payments.settle_payment(conn, payment_id, succeeds)
+                await payments.settle_payment(conn, payment, succeeds)
     await outbox.attempt_made(deps, made)
 
 

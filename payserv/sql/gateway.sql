@@ -85,14 +85,10 @@ SELECT * FROM gateway_payments WHERE id = $1;
 SELECT * FROM gateway_payments WHERE id = $1 AND merchant_id = $2
 FOR UPDATE;
 
--- name: gateway_lock_payment_for_job
--- $1 payment id. Taken after the order's lock, in that order everywhere.
-SELECT * FROM gateway_payments WHERE id = $1
-FOR UPDATE;
-
 -- name: gateway_settle_payment
 -- $1 payment id, $2 status, $3 error_code, $4 error_description. Only a pending payment
--- settles: a second run of the job changes nothing.
+-- settles: a second run of the job changes nothing. Run under the order's lock: the payment
+-- row's lock, which this takes, comes after it, in that order everywhere.
 UPDATE gateway_payments
 SET status = $2, error_code = $3, error_description = $4, updated_at = now()
 WHERE id = $1 AND status = 'pending'
@@ -116,10 +112,6 @@ LIMIT $2 OFFSET $3;
 -- name: gateway_payment_cursor
 -- $1 merchant_id, $2 id: the list position of that object, if the caller can see it.
 SELECT created_at, seq FROM gateway_payments WHERE merchant_id = $1 AND id = $2;
-
--- name: gateway_payment_method
--- $1 payment id. What the simulated processor needs before the settling transaction.
-SELECT method FROM gateway_payments WHERE id = $1;
 
 -- ----- public views (hosted checkout, DESIGN §4a): the unguessable id is the capability -----
 
@@ -202,19 +194,23 @@ SELECT count(*) FROM deleted;
 
 -- ----- webhook delivery log -----
 
--- name: gateway_webhooks_insert_delivery
--- $1 delivery id, $2 merchant id, $3 event, $4 body bytes, $5 lease in seconds (NULL: none).
--- Inserts only when the merchant has a webhook_url, due now, leased to the committing
--- process when it will attempt the delivery itself right after the commit (so no sweeper
--- takes it meanwhile; if that process dies, the lease expires). Returns what the attempt
--- needs, merchant's URL and sealed secret included: one statement, no claim afterwards.
+-- name: gateway_webhooks_insert_deliveries
+-- $1 delivery ids, $2 merchant id, $3 events, $4 body bytes (one each, in order), $5 lease in
+-- seconds (NULL: none). Inserts only when the merchant has a webhook_url, due now, leased to
+-- the committing process when it will attempt them itself right after the commit (so no
+-- sweeper takes them meanwhile; if that process dies, the lease expires). Returns what the
+-- attempts need, the merchant's URL and sealed secret included: one statement for all the
+-- events of a state change, and no claim afterwards.
 WITH merchant AS (
     SELECT id, webhook_url, webhook_secret_encrypted FROM merchants
     WHERE id = $2 AND webhook_url IS NOT NULL
 ), inserted AS (
     INSERT INTO webhook_deliveries (id, merchant_id, event, body, next_retry_at, leased_until)
-    SELECT $1, merchant.id, $3, $4, now(), now() + make_interval(secs => $5::double precision)
-    FROM merchant
+    SELECT e.id, merchant.id, e.event, e.body, now(),
+           now() + make_interval(secs => $5::double precision)
+    FROM merchant,
+         unnest($1::uuid[], $3::text[], $4::bytea[]) WITH ORDINALITY AS e(id, event, body, n)
+    ORDER BY e.n
     RETURNING id, merchant_id, event, body, status, attempts, generation
 )
 SELECT inserted.*, merchant.webhook_url, merchant.webhook_secret_encrypted
