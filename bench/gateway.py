@@ -10,8 +10,9 @@ local receiver, then measures:
   the same rows with the app's own ``gateway_insert_order`` query on the same database;
 - payments: ``POST /api/v1/payments`` to the ``payment.success`` webhook arriving at the
   receiver: payments/s over the whole batch and p50/p99 of each payment's latency;
-- per payment, counted: SQL statements payserv sent from order create to the last webhook
-  recorded (through a counting relay, bench/pgcount.py) and Procrastinate jobs queued.
+- per payment, counted: Procrastinate jobs queued, and, with a second payserv behind a
+  counting relay (bench/pgcount.py), SQL statements sent from order create to the last
+  webhook recorded.
 
 Prints one JSON object.
 """
@@ -37,12 +38,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
     bench_database,
+    bench_server,
     latency_ms,
     payserv_server,
     run_concurrently,
     serve_local,
 )
-from bench.pgcount import StatementCounter, counting_relay
+from bench.pgcount import counting_relay
 from payserv.database import create_pool
 from payserv.gateway.merchants import TEST_API_KEY, TEST_API_SECRET, TEST_MERCHANT_ID
 from payserv.queries import query
@@ -170,66 +172,27 @@ async def bench_payments(
     }
 
 
-@asynccontextmanager
-async def counted_payserv(dsn: str, receiver: Receiver) -> AsyncIterator[tuple[str, Counts]]:
-    """payserv ``serve`` on ``dsn`` through a statement-counting relay: (its URL, counts)."""
-    async with (
-        counting_relay(dsn) as (relayed, counter),
-        payserv_server(relayed, **payserv_env(receiver)) as url,
-    ):
-        yield url, Counts(dsn, counter)
-
-
-class Counts:
-    """Statements payserv sent (:mod:`bench.pgcount`) and jobs it queued, read between phases."""
-
-    def __init__(self, dsn: str, counter: StatementCounter) -> None:
-        self.dsn = dsn
-        self.counter = counter
-
-    async def jobs(self) -> int:
-        conn = await asyncpg.connect(self.dsn)  # not through the relay: not counted
-        try:
-            return int(await conn.fetchval(QUEUED_JOBS))
-        finally:
-            await conn.close()
-
-    async def settled(self, timeout: float) -> None:
-        """Wait until every webhook delivery is recorded (the last statements of a payment)."""
-        conn = await asyncpg.connect(self.dsn)
-        try:
-            await wait_until(lambda: _none_pending(conn), timeout=timeout)
-        finally:
-            await conn.close()
-
-
-async def _none_pending(conn: asyncpg.Connection) -> bool:
-    return bool(await conn.fetchval(UNDELIVERED) == 0)
+async def queued_jobs(dsn: str) -> int:
+    """Jobs queued so far by payserv's code (periodic ones left out)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(await conn.fetchval(QUEUED_JOBS))
+    finally:
+        await conn.close()
 
 
 async def measure(
-    base: str,
-    dsn: str,
-    receiver: Receiver,
-    n: int,
-    concurrency: int,
-    timeout: float,
-    counts: Counts | None = None,
+    base: str, dsn: str, receiver: Receiver, n: int, concurrency: int, timeout: float
 ) -> dict[str, Any]:
-    """The figures against a payserv at ``base`` started with :func:`payserv_env`.
-
-    With ``counts`` (:func:`counted_payserv`), also statements and jobs per payment.
-    """
+    """The figures against a payserv at ``base`` started with :func:`payserv_env`."""
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as http:
-        before_orders = counts.counter.statements if counts else 0
         order_ids, orders = await bench_orders(http, base, n, concurrency)
-        order_statements = counts.counter.statements - before_orders if counts else 0
         raw = await bench_raw_inserts(dsn, n, concurrency)
-        jobs_before = await counts.jobs() if counts else 0
-        before_payments = counts.counter.statements if counts else 0
+        jobs_before = await queued_jobs(dsn)
         payments = await bench_payments(http, base, order_ids, receiver, concurrency, timeout)
-    figures = {
+    payments["queued_jobs_per_payment"] = round((await queued_jobs(dsn) - jobs_before) / n, 2)
+    return {
         "benchmark": "gateway",
         "n": n,
         "concurrency": concurrency,
@@ -240,24 +203,53 @@ async def measure(
         },
         "payments_to_success_webhook": payments,
     }
-    if counts is not None:
-        await counts.settled(timeout)
-        statements = order_statements + counts.counter.statements - before_payments
-        figures["per_payment"] = {
-            "sql_statements": round(statements / n, 1),
-            "queued_jobs": round((await counts.jobs() - jobs_before) / n, 2),
-        }
-    return figures
+
+
+async def count_per_payment(
+    dsn: str, receiver: Receiver, n: int, concurrency: int, timeout: float
+) -> dict[str, Any]:
+    """Statements and jobs per payment, counted: order create to its last webhook recorded.
+
+    A payserv of its own on ``dsn`` (a fresh database) behind the counting relay, whose
+    extra hop would distort the timed figures of :func:`measure`.
+    """
+    async with (
+        counting_relay(dsn) as (relayed, counter),
+        payserv_server(relayed, **payserv_env(receiver)) as base,
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as http,
+    ):
+        jobs_before, statements_before = await queued_jobs(dsn), counter.statements
+        order_ids, _ = await bench_orders(http, base, n, concurrency)
+        await bench_payments(http, base, order_ids, receiver, concurrency, timeout)
+        conn = await asyncpg.connect(dsn)  # not through the relay: not counted
+        try:
+            await wait_until(lambda: _none_pending(conn), timeout=timeout)
+            jobs = await conn.fetchval(QUEUED_JOBS) - jobs_before
+        finally:
+            await conn.close()
+        statements = counter.statements - statements_before
+    return {
+        "n": n,
+        "sql_statements": round(statements / n, 1),
+        "queued_jobs": round(jobs / n, 2),
+    }
+
+
+async def _none_pending(conn: asyncpg.Connection) -> bool:
+    return bool(await conn.fetchval(UNDELIVERED) == 0)
 
 
 async def main(n: int, concurrency: int, timeout: float) -> dict[str, Any]:
-    """Start a receiver and payserv on a fresh database, then :func:`measure`."""
-    async with (
-        webhook_receiver() as receiver,
-        bench_database() as dsn,
-        counted_payserv(dsn, receiver) as (base, counts),
-    ):
-        return await measure(base, dsn, receiver, n, concurrency, timeout, counts)
+    """Start a receiver and payserv on a fresh database, :func:`measure`, then count."""
+    async with webhook_receiver() as receiver, bench_server() as server:
+        async with (
+            bench_database(server) as dsn,
+            payserv_server(dsn, **payserv_env(receiver)) as base,
+        ):
+            figures = await measure(base, dsn, receiver, n, concurrency, timeout)
+        async with bench_database(server) as dsn:
+            figures["per_payment"] = await count_per_payment(dsn, receiver, n, concurrency, timeout)
+    return figures
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
