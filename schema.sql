@@ -209,9 +209,15 @@ CREATE TABLE webhook_deliveries (
     next_retry_at timestamptz,
     response_code integer,
     last_error text,
+    -- The row is the outbox (DESIGN §4): a process that claims an attempt leases the row
+    -- until then; a process that dies mid-attempt leaves a lease that expires, and a
+    -- sweeper delivers the row once it is due and unleased (payserv/gateway/outbox.py).
+    leased_until timestamptz,
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX webhook_deliveries_merchant_idx ON webhook_deliveries (merchant_id, created_at DESC, seq DESC);
+-- What the sweeper reads each round: only deliveries still to make, by due time.
+CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_retry_at) WHERE status = 'pending';
 SELECT count_list_rows_of('webhook_deliveries', 'merchant_id');
 
 -- ===== bank =====

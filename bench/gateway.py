@@ -9,7 +9,10 @@ local receiver, then measures:
 - orders: ``POST /api/v1/orders`` requests/s and latencies, next to raw asyncpg inserts of
   the same rows with the app's own ``gateway_insert_order`` query on the same database;
 - payments: ``POST /api/v1/payments`` to the ``payment.success`` webhook arriving at the
-  receiver: payments/s over the whole batch and p50/p99 of each payment's latency.
+  receiver: payments/s over the whole batch and p50/p99 of each payment's latency;
+- per payment, counted: Procrastinate jobs queued, and, with a second payserv behind a
+  counting relay (bench/pgcount.py), SQL statements sent from order create to the last
+  webhook recorded.
 
 Prints one JSON object.
 """
@@ -28,21 +31,30 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import asyncpg
 from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
     bench_database,
+    bench_server,
     latency_ms,
     payserv_server,
     run_concurrently,
     serve_local,
 )
+from bench.pgcount import counting_relay
 from payserv.database import create_pool
 from payserv.gateway.merchants import TEST_API_KEY, TEST_API_SECRET, TEST_MERCHANT_ID
 from payserv.queries import query
+from tests.helpers.webhook_receiver import wait_until
 
+# Jobs deferred by payserv's code, not by a periodic schedule.
+QUEUED_JOBS = """SELECT count(*) FROM procrastinate_jobs j
+                 WHERE NOT EXISTS (SELECT 1 FROM procrastinate_periodic_defers p
+                                   WHERE p.job_id = j.id)"""
+UNDELIVERED = "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'"
 HEADERS = {"X-Api-Key": TEST_API_KEY, "X-Api-Secret": TEST_API_SECRET}
 ORDER = {"amount": 50000, "currency": "INR", "receipt": "bench", "notes": {"bench": "yes"}}
 
@@ -160,6 +172,15 @@ async def bench_payments(
     }
 
 
+async def queued_jobs(dsn: str) -> int:
+    """Jobs queued so far by payserv's code (periodic ones left out)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(await conn.fetchval(QUEUED_JOBS))
+    finally:
+        await conn.close()
+
+
 async def measure(
     base: str, dsn: str, receiver: Receiver, n: int, concurrency: int, timeout: float
 ) -> dict[str, Any]:
@@ -168,7 +189,9 @@ async def measure(
     async with aiohttp.ClientSession(connector=connector) as http:
         order_ids, orders = await bench_orders(http, base, n, concurrency)
         raw = await bench_raw_inserts(dsn, n, concurrency)
+        jobs_before = await queued_jobs(dsn)
         payments = await bench_payments(http, base, order_ids, receiver, concurrency, timeout)
+    payments["queued_jobs_per_payment"] = round((await queued_jobs(dsn) - jobs_before) / n, 2)
     return {
         "benchmark": "gateway",
         "n": n,
@@ -182,14 +205,51 @@ async def measure(
     }
 
 
-async def main(n: int, concurrency: int, timeout: float) -> dict[str, Any]:
-    """Start a receiver and payserv on a fresh database, then :func:`measure`."""
+async def count_per_payment(
+    dsn: str, receiver: Receiver, n: int, concurrency: int, timeout: float
+) -> dict[str, Any]:
+    """Statements and jobs per payment, counted: order create to its last webhook recorded.
+
+    A payserv of its own on ``dsn`` (a fresh database) behind the counting relay, whose
+    extra hop would distort the timed figures of :func:`measure`.
+    """
     async with (
-        webhook_receiver() as receiver,
-        bench_database() as dsn,
-        payserv_server(dsn, **payserv_env(receiver)) as base,
+        counting_relay(dsn) as (relayed, counter),
+        payserv_server(relayed, **payserv_env(receiver)) as base,
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as http,
     ):
-        return await measure(base, dsn, receiver, n, concurrency, timeout)
+        jobs_before, statements_before = await queued_jobs(dsn), counter.statements
+        order_ids, _ = await bench_orders(http, base, n, concurrency)
+        await bench_payments(http, base, order_ids, receiver, concurrency, timeout)
+        conn = await asyncpg.connect(dsn)  # not through the relay: not counted
+        try:
+            await wait_until(lambda: _none_pending(conn), timeout=timeout)
+            jobs = await conn.fetchval(QUEUED_JOBS) - jobs_before
+        finally:
+            await conn.close()
+        statements = counter.statements - statements_before
+    return {
+        "n": n,
+        "sql_statements": round(statements / n, 1),
+        "queued_jobs": round(jobs / n, 2),
+    }
+
+
+async def _none_pending(conn: asyncpg.Connection) -> bool:
+    return bool(await conn.fetchval(UNDELIVERED) == 0)
+
+
+async def main(n: int, concurrency: int, timeout: float) -> dict[str, Any]:
+    """Start a receiver and payserv on a fresh database, :func:`measure`, then count."""
+    async with webhook_receiver() as receiver, bench_server() as server:
+        async with (
+            bench_database(server) as dsn,
+            payserv_server(dsn, **payserv_env(receiver)) as base,
+        ):
+            figures = await measure(base, dsn, receiver, n, concurrency, timeout)
+        async with bench_database(server) as dsn:
+            figures["per_payment"] = await count_per_payment(dsn, receiver, n, concurrency, timeout)
+    return figures
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

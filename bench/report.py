@@ -67,6 +67,10 @@ async def collect(sizes: Sizes) -> dict[str, Any]:
                 url, dsn, receiver, sizes.gateway_n, sizes.gateway_concurrency, sizes.timeout
             )
             machine = await describe_machine(dsn)
+        async with gateway.webhook_receiver() as receiver, bench_database(server_dsn) as dsn:
+            gateway_figures["per_payment"] = await gateway.count_per_payment(
+                dsn, receiver, sizes.gateway_n, sizes.gateway_concurrency, sizes.timeout
+            )
     return {
         "machine": machine,
         "bank": bank_figures,
@@ -119,6 +123,16 @@ def rows(results: dict[str, Any]) -> list[Row]:
             payments["payments_per_s"],
             p50_ms=payments["p50_ms"],
             p99_ms=payments["p99_ms"],
+        ),
+        Row(
+            "Gateway SQL statements per payment (counted)",
+            "statements",
+            gw["per_payment"]["sql_statements"],
+        ),
+        Row(
+            "Gateway queued jobs per payment (counted)",
+            "jobs",
+            gw["per_payment"]["queued_jobs"],
         ),
         Row(
             "Job defer (asyncpg connector)",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 
 import aiohttp
@@ -9,9 +11,10 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from payserv.context import HTTP, METRICS, POOL, QUEUE, SETTINGS
+from payserv.context import HTTP, METRICS, OUTBOX, POOL, QUEUE, SETTINGS
 from payserv.database import create_pool
 from payserv.gateway.delivery import outbound_session
+from payserv.gateway.outbox import Outbox
 from payserv.jobs import all_jobs
 from payserv.metrics import create_metrics
 from payserv.middleware import request_middleware, trailing_slash_middleware
@@ -58,6 +61,7 @@ def create_app(
     app.cleanup_ctx.append(_database(dsn))
     app.cleanup_ctx.append(_queue(dsn, all_jobs() if jobs is None else jobs))
     app.cleanup_ctx.append(_http_client)
+    app.cleanup_ctx.append(_outbox)
     if run_worker:
         app.cleanup_ctx.append(_worker)
     if serve_http:
@@ -92,7 +96,7 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
     await app[HTTP].close()
 
 
-async def _worker(app: web.Application) -> AsyncIterator[None]:
+async def _outbox(app: web.Application) -> AsyncIterator[None]:
     # Webhook deliveries get a session of their own that refuses private addresses (DESIGN §2).
     webhook_http = outbound_session(app[SETTINGS].allows_private_webhook_urls)
     deps = JobDeps(
@@ -103,8 +107,23 @@ async def _worker(app: web.Application) -> AsyncIterator[None]:
         metrics=app[METRICS],
         webhook_http=webhook_http,
     )
-    runner = WorkerRunner(app[QUEUE], deps, app[SETTINGS])
-    runner.start()
+    app[OUTBOX] = Outbox(deps)
     yield
-    await runner.stop()
+    # After the worker stopped (cleanup runs in reverse): in-flight attempts finish.
+    await app[OUTBOX].close(app[SETTINGS].shutdown_timeout)
     await webhook_http.close()
+
+
+async def _worker(app: web.Application) -> AsyncIterator[None]:
+    outbox = app[OUTBOX]
+    runner = WorkerRunner(app[QUEUE], outbox.deps, app[SETTINGS])
+    runner.start()
+    # Every worker process sweeps the outbox: retries and deliveries whose committer died.
+    sweeper = asyncio.create_task(
+        outbox.run_sweeper(app[SETTINGS].webhook_sweep_interval), name="payserv-outbox-sweeper"
+    )
+    yield
+    sweeper.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sweeper
+    await runner.stop()

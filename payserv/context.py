@@ -7,6 +7,7 @@ import asyncpg
 import procrastinate
 from aiohttp import web
 
+from payserv.gateway.outbox import Outbox
 from payserv.metrics import Metrics
 from payserv.settings import Settings
 
@@ -15,3 +16,4 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 QUEUE = web.AppKey("queue", procrastinate.App)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 METRICS = web.AppKey("metrics", Metrics)
+OUTBOX = web.AppKey("outbox", Outbox)

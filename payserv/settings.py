@@ -48,6 +48,8 @@ class Settings:
     test_merchant_webhook_url: str | None = None
     webhook_time_scale: float = 1.0
     webhook_allow_private_urls: bool = False
+    # Seconds between two sweeps of the webhook outbox by a worker process.
+    webhook_sweep_interval: float = 1.0
     # bank
     bank_webhook_secret: str | None = None
     # polling
@@ -168,6 +170,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         test_merchant_webhook_url=env.text("TEST_MERCHANT_WEBHOOK_URL"),
         webhook_time_scale=env.parse("WEBHOOK_TIME_SCALE", float, 1.0, lo=0.001, hi=1000),
         webhook_allow_private_urls=env.flag("WEBHOOK_ALLOW_PRIVATE_URLS", False),
+        webhook_sweep_interval=env.parse(
+            "WEBHOOK_SWEEP_INTERVAL", float, Settings.webhook_sweep_interval, lo=0.01, hi=60
+        ),
         bank_webhook_secret=env.text("BANK_WEBHOOK_SECRET"),
         check_status_url=env.text("CHECK_STATUS_URL"),
         check_status_timeout=env.parse(

@@ -40,6 +40,7 @@ def base_settings() -> Settings:
         test_processing_delay_ms=0,
         log_format="json",
         worker_poll_interval=0.1,
+        webhook_sweep_interval=0.1,
         worker_heartbeat_interval=1.0,
         stalled_job_seconds=30.0,
         shutdown_timeout=5.0,

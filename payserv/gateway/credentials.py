@@ -7,7 +7,6 @@ import secrets
 import uuid
 
 import asyncpg
-import procrastinate
 import structlog
 
 from payserv.errors import BadRequestError
@@ -49,13 +48,11 @@ async def regenerate_webhook_secret(
     return webhook_secret
 
 
-async def send_test_webhook(
-    conn: asyncpg.Connection, queue: procrastinate.App, merchant_id: uuid.UUID
-) -> None:
+async def send_test_webhook(conn: asyncpg.Connection, merchant_id: uuid.UUID) -> None:
     """Emit ``webhook.test`` through the normal signed, logged delivery (caller's transaction)."""
     merchant = await get_merchant(conn, merchant_id)
     if merchant is None or merchant.webhook_url is None:
         raise BadRequestError(
             "set a webhook_url before sending a test webhook", field="webhook_url"
         )
-    await emit_event(conn, queue, merchant_id, TEST_EVENT, {"merchant_id": str(merchant_id)})
+    await emit_event(conn, merchant_id, TEST_EVENT, {"merchant_id": str(merchant_id)})

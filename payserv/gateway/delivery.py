@@ -1,4 +1,4 @@
-"""The gateway's outbound HTTP client: one attempt of a webhook delivery, and the next's schedule.
+"""The gateway's outbound HTTP client: one attempt of a claimed delivery, and the next's schedule.
 
 The one module of the part that uses aiohttp (DESIGN §1): its guarded session refuses the
 addresses :mod:`payserv.gateway.outbound` refuses, once more where it connects (DESIGN §2, §4).
@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import socket
 import time
-import uuid
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -21,7 +20,6 @@ from yarl import URL
 
 from payserv.gateway.outbound import RefusedAddressError, connect_refusal, first_refusal
 from payserv.gateway.signing import signature_headers
-from payserv.gateway.tasks import defer_webhook_delivery
 from payserv.gateway.webhooks import (
     FAILED,
     MAX_ATTEMPTS,
@@ -29,7 +27,6 @@ from payserv.gateway.webhooks import (
     SUCCESS,
     AttemptResult,
     DeliveryTarget,
-    get_target,
     record_attempt,
     retry_delay,
 )
@@ -41,30 +38,19 @@ log = structlog.get_logger(__name__)
 ATTEMPT_TIMEOUT = 5.0  # a 2xx within 5 s is success
 
 
-async def deliver_webhook(deps: JobDeps, delivery_id: str, generation: int, attempt: int) -> None:
-    """Make attempt ``attempt`` of the delivery; record it and schedule the next on failure."""
-    async with pooled_connection(deps.pool) as conn:
-        target = await get_target(conn, uuid.UUID(delivery_id))
-    if target is None or not _is_current(target, generation, attempt):
-        log.info("webhook_attempt_skipped", delivery_id=delivery_id, attempt=attempt)
-        return
+async def attempt_delivery(deps: JobDeps, target: DeliveryTarget) -> None:
+    """Make the next attempt of a delivery this process claimed, and record it.
+
+    The record ends the lease and, after a failure, sets when the next attempt is due (the
+    sweeper's then); a stale attempt (a manual retry reset the row meanwhile) records nothing.
+    """
+    attempt = target.attempts + 1
     # No connection is held during the HTTP call: a slow receiver must not drain the pool.
     result = await _attempt(deps, target, attempt)
-    async with pooled_connection(deps.pool) as conn, conn.transaction():
+    async with pooled_connection(deps.pool) as conn:
         if not await record_attempt(conn, target, attempt, result):
-            log.info("webhook_attempt_stale", delivery_id=delivery_id, attempt=attempt)
+            log.info("webhook_attempt_stale", delivery_id=str(target.id), attempt=attempt)
             return
-        if result.next_in is not None:
-            # Same transaction as the failed attempt's record: a crash cannot lose the retry.
-            await defer_webhook_delivery(
-                conn,
-                deps.queue,
-                delivery_id,
-                event=target.event,
-                generation=generation,
-                attempt=attempt + 1,
-                delay=result.next_in,
-            )
     _log_result(target, attempt, result)
     if deps.metrics is not None:
         deps.metrics.webhook_deliveries.labels(result.status).inc()
@@ -125,14 +111,6 @@ def _release_done(release: asyncio.Task[None]) -> None:
     _releasing.discard(release)
     if not release.cancelled() and (exc := release.exception()) is not None:
         log.warning("db_connection_release_failed", error=f"{type(exc).__name__}: {exc}")
-
-
-def _is_current(target: DeliveryTarget, generation: int, attempt: int) -> bool:
-    return (
-        target.status == PENDING
-        and target.generation == generation
-        and target.attempts == attempt - 1
-    )
 
 
 async def _attempt(deps: JobDeps, target: DeliveryTarget, attempt: int) -> AttemptResult:

@@ -1,22 +1,27 @@
 """Gateway events and their outbound webhook deliveries (DESIGN §4, "Outbound webhooks").
 
 Callers (payments, refunds) call :func:`emit_event` inside the transaction that changes
-state, so the delivery-log row and its delivery job commit or roll back with it.
+state, so the delivery-log row commits or rolls back with it. That row is the outbox
+(payserv/gateway/outbox.py): due at once, and either leased to the process that commits
+it, which collects it (:func:`collecting_deliveries`) to attempt it right after the commit,
+or left to the sweepers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-import procrastinate
 import structlog
 
-from payserv.gateway.tasks import defer_webhook_delivery
-from payserv.gateway.webhooks import insert_delivery
+from payserv.gateway.webhooks import LEASE_SECONDS, DeliveryTarget, insert_deliveries
 
 log = structlog.get_logger(__name__)
 
@@ -41,9 +46,36 @@ def webhook_body(event: str, data: dict[str, Any], timestamp: int | None = None)
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+@dataclass
+class Made:
+    """The deliveries :func:`emit_event` made inside :func:`collecting_deliveries`."""
+
+    lease: float
+    targets: list[DeliveryTarget] = field(default_factory=list)
+
+
+# What the current task collects, since collecting_deliveries() began (or None).
+_made: ContextVar[Made | None] = ContextVar("gateway_deliveries_made", default=None)
+
+
+@contextlib.contextmanager
+def collecting_deliveries(lease: float = LEASE_SECONDS) -> Iterator[Made]:
+    """Collect the deliveries :func:`emit_event` makes inside the block, leased to the caller.
+
+    The caller promises to attempt them once its transaction has committed (the lease keeps
+    sweepers off them meanwhile; if the caller dies, it expires). Those of a transaction that
+    rolled back were never made: attempting them records nothing.
+    """
+    made = Made(lease)
+    token = _made.set(made)
+    try:
+        yield made
+    finally:
+        _made.reset(token)
+
+
 async def emit_event(
     conn: asyncpg.Connection,
-    queue: procrastinate.App,
     merchant_id: uuid.UUID,
     event: str,
     data: dict[str, Any],
@@ -51,13 +83,30 @@ async def emit_event(
     """Record ``event`` for the merchant, inside the caller's transaction.
 
     ``data`` is the webhook's ``data`` object, e.g. ``{"payment": {...}}`` (the public
-    JSON of the object). When the merchant has a ``webhook_url``, a delivery-log row
-    and its delivery job are created on ``conn``, so they commit with the state change.
+    JSON of the object). When the merchant has a ``webhook_url``, a delivery-log row,
+    due now, is created on ``conn``, so it commits with the state change: leased to the
+    caller inside :func:`collecting_deliveries`, else at once the sweepers'.
     """
-    if event not in EVENTS:
-        raise ValueError(f"unknown gateway event {event!r}")
-    delivery_id = await insert_delivery(conn, merchant_id, event, webhook_body(event, data))
-    if delivery_id is None:
-        return  # no webhook_url: nothing to deliver, nothing logged
-    await defer_webhook_delivery(conn, queue, delivery_id, event=event, generation=0, attempt=1)
-    log.info("webhook_scheduled", delivery_id=str(delivery_id), webhook_event=event)
+    await emit_events(conn, merchant_id, (event,), data)
+
+
+async def emit_events(
+    conn: asyncpg.Connection,
+    merchant_id: uuid.UUID,
+    events: Sequence[str],
+    data: dict[str, Any],
+) -> None:
+    """Like :func:`emit_event`, for several events of one state change, in one statement."""
+    for event in events:
+        if event not in EVENTS:
+            raise ValueError(f"unknown gateway event {event!r}")
+    made = _made.get()
+    timestamp = int(time.time())
+    bodies = {event: webhook_body(event, data, timestamp) for event in events}
+    lease = None if made is None else made.lease
+    targets = await insert_deliveries(conn, merchant_id, bodies, lease)
+    if made is not None:
+        made.targets.extend(targets)
+    # No targets for a merchant without a webhook_url: nothing to deliver, nothing logged.
+    for target in targets:
+        log.info("webhook_scheduled", delivery_id=str(target.id), webhook_event=target.event)

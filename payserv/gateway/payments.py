@@ -19,7 +19,7 @@ import structlog
 
 from payserv.errors import BadRequestError
 from payserv.fields import isoformat, require_int, require_str
-from payserv.gateway.events import emit_event
+from payserv.gateway.events import emit_event, emit_events
 from payserv.gateway.instruments import card_digits, validate_card, validate_vpa
 from payserv.gateway.orders import lock_order, new_id, set_order_status
 from payserv.gateway.rows import fetch_one, fetch_page, from_row
@@ -170,30 +170,32 @@ async def create_payment(
     payment = from_row(Payment, row)
     if order.status == "created":
         await set_order_status(conn, order.id, "attempted")
-    for event in ("payment.created", "payment.pending"):
-        await emit_event(conn, queue, merchant_id, event, {"payment": payment.to_json()})
+    announced = ("payment.created", "payment.pending")
+    await emit_events(conn, merchant_id, announced, {"payment": payment.to_json()})
     await defer_payment_processing(conn, queue, payment.id, delay=process_in)
     log.info("payment_created", payment_id=payment.id, order_id=order.id, method=new.method)
     return payment
 
 
+async def payment_to_settle(conn: asyncpg.Connection, payment_id: str) -> Payment | None:
+    """The payment as the processing job first reads it, outside its transaction.
+
+    What settling needs from it (method, merchant, order, forced outcome) never changes;
+    the status is checked again by the settling UPDATE itself.
+    """
+    row = await conn.fetchrow(query("gateway_payment_for_job"), payment_id)
+    return from_row(Payment, row) if row else None
+
+
 async def settle_payment(
-    conn: asyncpg.Connection, queue: procrastinate.App, payment_id: str, succeeds: bool
+    conn: asyncpg.Connection, payment: Payment, succeeds: bool
 ) -> Payment | None:
-    """Settle a pending payment (caller's transaction); None if it is already settled.
+    """Settle the payment if still pending (caller's transaction); None if already settled.
 
     ``succeeds`` is the processor's verdict; a test instrument or an order that is
     already paid overrides it.
     """
-    current = await conn.fetchrow(query("gateway_payment_for_job"), payment_id)
-    if current is None:
-        return None
-    order = await lock_order(conn, current["merchant_id"], current["order_id"])
-    payment = from_row(
-        Payment, await conn.fetchrow(query("gateway_lock_payment_for_job"), payment_id)
-    )
-    if payment.status != PENDING:
-        return None
+    order = await lock_order(conn, payment.merchant_id, payment.order_id)
     if payment.forced_outcome is not None:
         succeeds = payment.forced_outcome == SUCCESS
     if order.status == "paid":
@@ -203,24 +205,19 @@ async def settle_payment(
     else:
         status, description = FAILED, "payment was declined"
     error_code = PAYMENT_FAILED if status == FAILED else None
-    settled = from_row(
-        Payment,
-        await conn.fetchrow(
-            query("gateway_settle_payment"), payment_id, status, error_code, description
-        ),
+    # Locks the payment row (after the order's) and settles it only if still pending.
+    row = await conn.fetchrow(
+        query("gateway_settle_payment"), payment.id, status, error_code, description
     )
+    if row is None:
+        return None
+    settled = from_row(Payment, row)
     if status == SUCCESS:
         await set_order_status(conn, order.id, "paid")
     event = "payment.success" if status == SUCCESS else "payment.failed"
-    await emit_event(conn, queue, settled.merchant_id, event, {"payment": settled.to_json()})
-    log.info("payment_settled", payment_id=payment_id, status=status)
+    await emit_event(conn, settled.merchant_id, event, {"payment": settled.to_json()})
+    log.info("payment_settled", payment_id=payment.id, status=status)
     return settled
-
-
-async def payment_method(conn: asyncpg.Connection, payment_id: str) -> str | None:
-    """The payment's method, which the simulated processor needs before settling; None if gone."""
-    method: str | None = await conn.fetchval(query("gateway_payment_method"), payment_id)
-    return method
 
 
 async def get_payment(conn: asyncpg.Connection, merchant_id: uuid.UUID, payment_id: str) -> Payment:

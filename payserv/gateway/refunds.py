@@ -100,23 +100,19 @@ async def create_refund(
         new.reason,
     )
     refund = from_row(Refund, row)
-    await emit_event(conn, queue, merchant_id, "refund.created", {"refund": refund.to_json()})
+    await emit_event(conn, merchant_id, "refund.created", {"refund": refund.to_json()})
     await defer_refund_processing(conn, queue, refund.id, delay=process_in)
     log.info("refund_created", refund_id=refund.id, payment_id=payment_id, amount=new.amount)
     return refund
 
 
-async def process_refund(
-    conn: asyncpg.Connection, queue: procrastinate.App, refund_id: str
-) -> Refund | None:
+async def process_refund(conn: asyncpg.Connection, refund_id: str) -> Refund | None:
     """Mark a pending refund processed (caller's transaction); None if already done."""
     row = await conn.fetchrow(query("gateway_process_refund"), refund_id)
     if row is None:
         return None
     refund = from_row(Refund, row)
-    await emit_event(
-        conn, queue, refund.merchant_id, "refund.processed", {"refund": refund.to_json()}
-    )
+    await emit_event(conn, refund.merchant_id, "refund.processed", {"refund": refund.to_json()})
     log.info("refund_processed", refund_id=refund_id)
     return refund
 

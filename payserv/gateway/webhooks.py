@@ -8,17 +8,19 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
-import procrastinate
 
 from payserv.fields import isoformat
 from payserv.gateway.rows import fetch_page, from_row
-from payserv.gateway.tasks import defer_webhook_delivery
 from payserv.listing import Listing, Page, PageRequest, uuid_id
 from payserv.queries import query
 from payserv.settings import Settings
 
 MAX_ATTEMPTS = 5
 PENDING, SUCCESS, FAILED = "pending", "success", "failed"
+# How long a claim (or an insert for the committing process) leases a delivery: far longer
+# than an attempt (a 5 s timeout and one UPDATE to record it), so only a claimer that died
+# lets it expire, and then the delivery waits this long for a sweeper.
+LEASE_SECONDS = 60.0
 
 # Delay before attempt n (index n - 1), in seconds.
 PRODUCTION_INTERVALS = (0.0, 60.0, 300.0, 1800.0, 7200.0)
@@ -84,19 +86,39 @@ class AttemptResult:
     next_in: float | None
 
 
-async def insert_delivery(
-    conn: asyncpg.Connection, merchant_id: uuid.UUID, event: str, body: bytes
-) -> uuid.UUID | None:
-    """Log a delivery of ``body``; None (nothing inserted) if the merchant has no webhook_url."""
-    return await conn.fetchval(
-        query("gateway_webhooks_insert_delivery"), uuid.uuid4(), merchant_id, event, body
+async def insert_deliveries(
+    conn: asyncpg.Connection,
+    merchant_id: uuid.UUID,
+    bodies: dict[str, bytes],
+    lease: float | None,
+) -> list[DeliveryTarget]:
+    """Log a delivery per event of ``bodies``, leased for ``lease`` s (None: the sweepers').
+
+    Nothing is inserted (an empty list) when the merchant has no webhook_url.
+    """
+    rows = await conn.fetch(
+        query("gateway_webhooks_insert_deliveries"),
+        [uuid.uuid4() for _ in bodies],
+        merchant_id,
+        list(bodies),
+        list(bodies.values()),
+        lease,
     )
+    return [from_row(DeliveryTarget, row) for row in rows]
 
 
-async def get_target(conn: asyncpg.Connection, delivery_id: uuid.UUID) -> DeliveryTarget | None:
-    """The delivery and its merchant's current URL and sealed secret."""
-    row = await conn.fetchrow(query("gateway_webhooks_delivery_target"), delivery_id)
-    return from_row(DeliveryTarget, row) if row else None
+async def claim(
+    conn: asyncpg.Connection, delivery_ids: list[uuid.UUID], lease: float
+) -> list[DeliveryTarget]:
+    """Lease those of ``delivery_ids`` that are due and unleased, for ``lease`` seconds."""
+    rows = await conn.fetch(query("gateway_webhooks_claim"), delivery_ids, lease)
+    return [from_row(DeliveryTarget, row) for row in rows]
+
+
+async def claim_due(conn: asyncpg.Connection, limit: int, lease: float) -> list[DeliveryTarget]:
+    """Lease up to ``limit`` due, unleased deliveries (any merchant's), earliest first."""
+    rows = await conn.fetch(query("gateway_webhooks_claim_due"), limit, lease)
+    return [from_row(DeliveryTarget, row) for row in rows]
 
 
 async def record_attempt(
@@ -105,7 +127,7 @@ async def record_attempt(
     attempt: int,
     result: AttemptResult,
 ) -> bool:
-    """Record ``attempt``; False when the job was stale (a retry or a twin got there first)."""
+    """Record ``attempt`` and end its lease; False when it was stale (a manual retry came)."""
     recorded = await conn.fetchval(
         query("gateway_webhooks_record_attempt"),
         target.id,
@@ -116,27 +138,31 @@ async def record_attempt(
         result.error,
         result.next_in,
     )
+    if recorded is None:
+        await release(conn, [target.id])
     return recorded is not None
 
 
+async def release(conn: asyncpg.Connection, delivery_ids: list[uuid.UUID]) -> None:
+    """End the leases of deliveries this process will not attempt: due, they are the sweepers'."""
+    await conn.execute(query("gateway_webhooks_release"), delivery_ids)
+
+
+async def make_due(conn: asyncpg.Connection, delivery_id: uuid.UUID) -> None:
+    """Bring a pending delivery's next attempt forward to now."""
+    await conn.execute(query("gateway_webhooks_make_due"), delivery_id)
+
+
 async def retry_delivery(
-    conn: asyncpg.Connection,
-    queue: procrastinate.App,
-    merchant_id: uuid.UUID,
-    delivery_id: uuid.UUID,
+    conn: asyncpg.Connection, merchant_id: uuid.UUID, delivery_id: uuid.UUID
 ) -> bool:
-    """Reset the merchant's delivery and deliver it again now (caller's transaction).
+    """Reset the merchant's delivery and make it due now (caller's transaction).
 
     False when the merchant has no such delivery. The reset starts a new generation, so
-    jobs of the old one find themselves stale and stop.
+    an attempt of the old one still in flight records nothing.
     """
-    row = await conn.fetchrow(query("gateway_webhooks_reset_for_retry"), delivery_id, merchant_id)
-    if row is None:
-        return False
-    await defer_webhook_delivery(
-        conn, queue, delivery_id, event=row["event"], generation=row["generation"], attempt=1
-    )
-    return True
+    reset = await conn.fetchval(query("gateway_webhooks_reset_for_retry"), delivery_id, merchant_id)
+    return reset is not None
 
 
 DELIVERIES = Listing(

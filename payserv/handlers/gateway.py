@@ -6,18 +6,28 @@ strings and call the aiohttp-free domain functions of :mod:`payserv.gateway`.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import asyncpg
 import structlog
 from aiohttp import web
 
-from payserv.context import POOL, QUEUE, SETTINGS
+from payserv.context import OUTBOX, POOL, QUEUE, SETTINGS
 from payserv.errors import BadRequestError, NotFoundError
 from payserv.fields import isoformat
-from payserv.gateway import credentials, idempotency, merchants, orders, payments, refunds, webhooks
+from payserv.gateway import (
+    credentials,
+    events,
+    idempotency,
+    merchants,
+    orders,
+    payments,
+    refunds,
+    webhooks,
+)
 from payserv.listing import Page, PageRequest
 from payserv.web import JsonObject, dumps, json_response, page_response, read_json_object
 
@@ -67,6 +77,17 @@ async def create_idempotently(
         content_type="application/json",
         headers={"Idempotent-Replayed": "true"} if response.replayed else None,
     )
+
+
+@contextlib.contextmanager
+def delivering_after_commit(request: web.Request) -> Iterator[None]:
+    """Hand the deliveries the block commits to this process's outbox (DESIGN §4).
+
+    They are attempted in the background: the response does not wait for the merchant.
+    """
+    with events.collecting_deliveries() as made:
+        yield
+    request.app[OUTBOX].hand_off(made)
 
 
 async def merchant_object(request: web.Request, get: GetObject, id_name: str) -> web.Response:
@@ -152,8 +173,9 @@ async def merchant_webhook_secret(request: web.Request) -> web.Response:
 async def merchant_webhook_test(request: web.Request) -> web.Response:
     """``POST /api/v1/merchant/webhook-test`` → 202: a signed, logged ``webhook.test``."""
     merchant = await require_merchant(request)
-    async with request.app[POOL].acquire() as conn, conn.transaction():
-        await credentials.send_test_webhook(conn, request.app[QUEUE], merchant.id)
+    with delivering_after_commit(request):
+        async with request.app[POOL].acquire() as conn, conn.transaction():
+            await credentials.send_test_webhook(conn, merchant.id)
     return json_response({"event": credentials.TEST_EVENT, "status": "scheduled"}, status=202)
 
 
@@ -207,7 +229,8 @@ async def create_payment_response(
     async def create(conn: asyncpg.Connection) -> payments.Payment:
         return await payments.create_payment(conn, queue, merchant_id, new, process_in)
 
-    return await create_idempotently(request, merchant_id, body, create)
+    with delivering_after_commit(request):
+        return await create_idempotently(request, merchant_id, body, create)
 
 
 async def payment_detail(request: web.Request) -> web.Response:
@@ -246,7 +269,8 @@ async def refund_create(request: web.Request) -> web.Response:
     async def create(conn: asyncpg.Connection) -> refunds.Refund:
         return await refunds.create_refund(conn, queue, merchant.id, payment_id, new, process_in)
 
-    return await create_idempotently(request, merchant.id, body, create)
+    with delivering_after_commit(request):
+        return await create_idempotently(request, merchant.id, body, create)
 
 
 async def refund_list(request: web.Request) -> web.Response:
@@ -277,9 +301,10 @@ async def webhook_retry(request: web.Request) -> web.Response:
     merchant = await require_merchant(request)
     delivery_id = _parse_id(request.match_info["webhook_id"])
     async with request.app[POOL].acquire() as conn, conn.transaction():
-        if not await webhooks.retry_delivery(conn, request.app[QUEUE], merchant.id, delivery_id):
+        if not await webhooks.retry_delivery(conn, merchant.id, delivery_id):
             raise NotFoundError("webhook not found")
     log.info("webhook_retry_scheduled", delivery_id=str(delivery_id))
+    request.app[OUTBOX].retry_now(delivery_id)
     return json_response(
         {"id": str(delivery_id), "status": "pending", "message": "Webhook retry scheduled"}
     )

@@ -1,33 +1,45 @@
-"""Gateway jobs: settle a payment, process a refund, deliver a webhook, purge old keys."""
+"""Gateway jobs: settle a payment, process a refund, purge old keys.
+
+Settling and processing send their final-state webhook themselves, right after their
+transaction commits (DESIGN §4): one queued job per payment, none per delivery.
+"""
 
 from __future__ import annotations
 
-from payserv.gateway import delivery, idempotency, payments, refunds, tasks
+import uuid
+
+from payserv.gateway import idempotency, outbox, payments, refunds, tasks, webhooks
+from payserv.gateway.events import collecting_deliveries
 from payserv.queue import JobDeps, JobSpec, retry_through_outages
 
 
 async def process_payment_job(deps: JobDeps, payment_id: str) -> None:
     """Settle the payment; a second run (retry, stalled job) finds it settled and stops."""
-    async with deps.pool.acquire() as conn:
-        method = await payments.payment_method(conn, payment_id)
-        if method is None:
-            return
-        succeeds = payments.processor_verdict(deps.settings, method)
-        async with conn.transaction():
-            await payments.settle_payment(conn, deps.queue, payment_id, succeeds)
+    with collecting_deliveries() as made:
+        async with deps.pool.acquire() as conn:
+            payment = await payments.payment_to_settle(conn, payment_id)
+            if payment is None:
+                return
+            succeeds = payments.processor_verdict(deps.settings, payment.method)
+            async with conn.transaction():
+                await payments.settle_payment(conn, payment, succeeds)
+    await outbox.attempt_made(deps, made)
 
 
 async def process_refund_job(deps: JobDeps, refund_id: str) -> None:
     """Mark the refund processed; idempotent like the payment job."""
-    async with deps.pool.acquire() as conn, conn.transaction():
-        await refunds.process_refund(conn, deps.queue, refund_id)
+    with collecting_deliveries() as made:
+        async with deps.pool.acquire() as conn, conn.transaction():
+            await refunds.process_refund(conn, refund_id)
+    await outbox.attempt_made(deps, made)
 
 
 async def deliver_webhook_job(
     deps: JobDeps, delivery_id: str, generation: int, attempt: int
 ) -> None:
-    """One attempt of an outbound webhook delivery; a failed one schedules the next."""
-    await delivery.deliver_webhook(deps, delivery_id, generation, attempt)
+    """A job an older payserv queued: its delivery is in the outbox; make it due now."""
+    async with deps.pool.acquire() as conn:
+        await webhooks.make_due(conn, uuid.UUID(delivery_id))
 
 
 async def purge_idempotency_keys_job(deps: JobDeps, timestamp: int) -> None:

@@ -85,14 +85,10 @@ SELECT * FROM gateway_payments WHERE id = $1;
 SELECT * FROM gateway_payments WHERE id = $1 AND merchant_id = $2
 FOR UPDATE;
 
--- name: gateway_lock_payment_for_job
--- $1 payment id. Taken after the order's lock, in that order everywhere.
-SELECT * FROM gateway_payments WHERE id = $1
-FOR UPDATE;
-
 -- name: gateway_settle_payment
 -- $1 payment id, $2 status, $3 error_code, $4 error_description. Only a pending payment
--- settles: a second run of the job changes nothing.
+-- settles: a second run of the job changes nothing. Run under the order's lock: the payment
+-- row's lock, which this takes, comes after it, in that order everywhere.
 UPDATE gateway_payments
 SET status = $2, error_code = $3, error_description = $4, updated_at = now()
 WHERE id = $1 AND status = 'pending'
@@ -116,10 +112,6 @@ LIMIT $2 OFFSET $3;
 -- name: gateway_payment_cursor
 -- $1 merchant_id, $2 id: the list position of that object, if the caller can see it.
 SELECT created_at, seq FROM gateway_payments WHERE merchant_id = $1 AND id = $2;
-
--- name: gateway_payment_method
--- $1 payment id. What the simulated processor needs before the settling transaction.
-SELECT method FROM gateway_payments WHERE id = $1;
 
 -- ----- public views (hosted checkout, DESIGN §4a): the unguessable id is the capability -----
 
@@ -202,46 +194,103 @@ SELECT count(*) FROM deleted;
 
 -- ----- webhook delivery log -----
 
--- name: gateway_webhooks_insert_delivery
--- $1 delivery id, $2 merchant id, $3 event, $4 body bytes. Inserts only when the merchant
--- has a webhook_url (one statement: no second round trip to read the merchant).
-INSERT INTO webhook_deliveries (id, merchant_id, event, body, next_retry_at)
-SELECT $1, m.id, $3, $4, now()
-FROM merchants m
-WHERE m.id = $2 AND m.webhook_url IS NOT NULL
-RETURNING id;
+-- name: gateway_webhooks_insert_deliveries
+-- $1 delivery ids, $2 merchant id, $3 events, $4 body bytes (one each, in order), $5 lease in
+-- seconds (NULL: none). Inserts only when the merchant has a webhook_url, due now, leased to
+-- the committing process when it will attempt them itself right after the commit (so no
+-- sweeper takes them meanwhile; if that process dies, the lease expires). Returns what the
+-- attempts need, the merchant's URL and sealed secret included: one statement for all the
+-- events of a state change, and no claim afterwards.
+WITH merchant AS (
+    SELECT id, webhook_url, webhook_secret_encrypted FROM merchants
+    WHERE id = $2 AND webhook_url IS NOT NULL
+), inserted AS (
+    INSERT INTO webhook_deliveries (id, merchant_id, event, body, next_retry_at, leased_until)
+    SELECT e.id, merchant.id, e.event, e.body, now(),
+           now() + make_interval(secs => $5::double precision)
+    FROM merchant,
+         unnest($1::uuid[], $3::text[], $4::bytea[]) WITH ORDINALITY AS e(id, event, body, n)
+    ORDER BY e.n
+    RETURNING id, merchant_id, event, body, status, attempts, generation
+)
+SELECT inserted.*, merchant.webhook_url, merchant.webhook_secret_encrypted
+FROM inserted, merchant;
 
--- name: gateway_webhooks_delivery_target
--- $1 delivery id. The delivery with its merchant's current webhook_url and sealed secret
--- (a manual retry after the merchant fixed its URL must reach the new one).
-SELECT d.id, d.merchant_id, d.event, d.body, d.status, d.attempts, d.generation,
-       m.webhook_url, m.webhook_secret_encrypted
-FROM webhook_deliveries d
-JOIN merchants m ON m.id = d.merchant_id
-WHERE d.id = $1;
+-- name: gateway_webhooks_claim
+-- $1 delivery ids, $2 lease in seconds. A process claims deliveries it was asked to attempt
+-- now (a manual retry): those still due and unleased. The claim is what keeps two attempts of one
+-- delivery apart: SKIP LOCKED leaves a row another claimer is taking to that claimer, and a
+-- claimed row is leased, so no one else claims it until the attempt is recorded or the
+-- lease expires (its claimer died). Returns each with its merchant's current webhook_url and
+-- sealed secret (a manual retry after the merchant fixed its URL must reach the new one).
+UPDATE webhook_deliveries d
+SET leased_until = now() + make_interval(secs => $2::double precision)
+FROM merchants m
+WHERE d.id IN (
+        SELECT id FROM webhook_deliveries
+        WHERE id = ANY($1::uuid[]) AND status = 'pending' AND next_retry_at <= now()
+          AND (leased_until IS NULL OR leased_until < now())
+        FOR UPDATE SKIP LOCKED)
+  AND m.id = d.merchant_id
+RETURNING d.id, d.merchant_id, d.event, d.body, d.status, d.attempts, d.generation,
+          m.webhook_url, m.webhook_secret_encrypted;
+
+-- name: gateway_webhooks_claim_due
+-- $1 at most this many, $2 lease in seconds. The sweeper: one statement claims a batch of
+-- due, unleased deliveries (a failed attempt's retry, or one whose committer never made its
+-- attempt), earliest first, through the partial index of pending rows. SKIP LOCKED: sweepers
+-- of several processes take disjoint batches instead of queueing on each other's rows.
+UPDATE webhook_deliveries d
+SET leased_until = now() + make_interval(secs => $2::double precision)
+FROM merchants m
+WHERE d.id IN (
+        SELECT id FROM webhook_deliveries
+        WHERE status = 'pending' AND next_retry_at <= now()
+          AND (leased_until IS NULL OR leased_until < now())
+        ORDER BY next_retry_at
+        LIMIT $1
+        FOR UPDATE SKIP LOCKED)
+  AND m.id = d.merchant_id
+RETURNING d.id, d.merchant_id, d.event, d.body, d.status, d.attempts, d.generation,
+          m.webhook_url, m.webhook_secret_encrypted;
 
 -- name: gateway_webhooks_record_attempt
 -- $1 delivery id, $2 generation, $3 attempt number, $4 status after it, $5 response code,
--- $6 error, $7 seconds until the next attempt (NULL: none). Conditional on generation and
--- attempts so a stale or duplicate job records nothing (and then schedules nothing).
+-- $6 error, $7 seconds until the next attempt (NULL: none). Ends the lease; the next attempt
+-- is the sweeper's once it is due. Conditional on generation and attempts, so an attempt
+-- that a manual retry made stale (or a twin after an expired lease) records nothing.
 UPDATE webhook_deliveries
 SET attempts = $3,
     status = $4,
     response_code = $5,
     last_error = $6,
     last_attempt_at = now(),
-    next_retry_at = now() + make_interval(secs => $7::double precision)
+    next_retry_at = now() + make_interval(secs => $7::double precision),
+    leased_until = NULL
 WHERE id = $1 AND generation = $2 AND attempts = $3 - 1 AND status = 'pending'
 RETURNING id;
+
+-- name: gateway_webhooks_release
+-- $1 delivery ids. Ends leases a process holds but will not use: a stale attempt's (a manual
+-- retry reset the row meanwhile, which need not wait for the lease to expire), or those of
+-- deliveries it has no room to attempt. Due, they are the sweepers' at once.
+UPDATE webhook_deliveries SET leased_until = NULL WHERE id = ANY($1::uuid[]);
+
+-- name: gateway_webhooks_make_due
+-- $1 delivery id. A deliver_webhook job queued by an older payserv: the row already says
+-- when it is due; this only brings a scheduled attempt forward to now.
+UPDATE webhook_deliveries SET next_retry_at = now()
+WHERE id = $1 AND status = 'pending' AND next_retry_at > now();
 
 -- name: gateway_webhooks_reset_for_retry
 -- $1 delivery id, $2 merchant id. Manual retry: attempts back to 0, due now, new generation.
 -- FOR UPDATE is implicit in UPDATE: concurrent retries serialize and each bumps generation.
+-- The lease stays: an attempt still in flight ends it, so two never overlap.
 UPDATE webhook_deliveries
 SET status = 'pending', attempts = 0, generation = generation + 1,
     next_retry_at = now(), last_error = NULL
 WHERE id = $1 AND merchant_id = $2
-RETURNING id, generation, event;
+RETURNING id;
 
 -- name: gateway_webhooks_list
 -- $1 merchant id, $2 limit, $3 offset, $4 $5 the cursor's (created_at, seq) or NULL

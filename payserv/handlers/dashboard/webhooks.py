@@ -7,7 +7,7 @@ import uuid
 import structlog
 from aiohttp import web
 
-from payserv.context import POOL, QUEUE, SETTINGS
+from payserv.context import OUTBOX, POOL, SETTINGS
 from payserv.errors import BadRequestError, NotFoundError
 from payserv.gateway import credentials, merchants, webhooks
 from payserv.gateway.merchants import Merchant
@@ -92,7 +92,7 @@ async def send_test(request: web.Request, merchant: Merchant) -> web.StreamRespo
     """``POST /dashboard/webhooks/test``: a signed ``webhook.test`` delivery."""
     try:
         async with request.app[POOL].acquire() as conn, conn.transaction():
-            await credentials.send_test_webhook(conn, request.app[QUEUE], merchant.id)
+            await credentials.send_test_webhook(conn, merchant.id)
     except BadRequestError as exc:
         return await _page(request, merchant, error=exc.description, status=400)
     return see_other(f"{PATH}?done=sent")
@@ -106,7 +106,8 @@ async def retry(request: web.Request, merchant: Merchant) -> web.StreamResponse:
     except ValueError:
         raise NotFoundError("webhook not found") from None
     async with request.app[POOL].acquire() as conn, conn.transaction():
-        if not await webhooks.retry_delivery(conn, request.app[QUEUE], merchant.id, delivery_id):
+        if not await webhooks.retry_delivery(conn, merchant.id, delivery_id):
             raise NotFoundError("webhook not found")
     log.info("webhook_retry_scheduled", delivery_id=str(delivery_id))
+    request.app[OUTBOX].retry_now(delivery_id)  # attempted now, in the background
     return see_other(f"{PATH}?done=retried")

@@ -1,4 +1,4 @@
-"""A payment and its job, an event and its delivery job: one transaction (DESIGN §1, §4)."""
+"""A payment and its job, an event and its outbox row: one transaction (DESIGN §1, §4)."""
 
 from __future__ import annotations
 
@@ -41,8 +41,9 @@ async def test_failure_after_payment_insert_leaves_nothing(
                 conn, client.app[QUEUE], TEST_MERCHANT_ID, NewPayment(order["id"], "upi", "a@b"), 0
             )
             assert payment.status == "pending"
-            # Inside the transaction, the payment, its two events and all jobs exist.
-            assert await _counts(conn) == (1, 0, 2, 3)
+            # Inside the transaction, the payment, its two events and its job exist (the
+            # events' rows are their outbox: no delivery job).
+            assert await _counts(conn) == (1, 0, 2, 1)
             raise AfterInsertFailure
     assert await _counts(db) == (0, 0, 0, 0)
     response = await client.get(f"/api/v1/orders/{order['id']}", headers=MERCHANT)
@@ -61,6 +62,6 @@ async def test_failure_after_refund_insert_leaves_nothing(
             await create_refund(
                 conn, client.app[QUEUE], TEST_MERCHANT_ID, payment["id"], NewRefund(100, None), 0
             )
-            assert await _counts(conn) == (1, 1, before[2] + 1, before[3] + 2)
+            assert await _counts(conn) == (1, 1, before[2] + 1, before[3] + 1)
             raise AfterInsertFailure
     assert await _counts(db) == before

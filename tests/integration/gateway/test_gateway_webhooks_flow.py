@@ -75,6 +75,39 @@ async def test_payment_and_refund_events_arrive_signed(
     assert await wait_until(all_logged_success)
 
 
+# Queued jobs that are not periodic (a periodic job's defer is in procrastinate_periodic_defers).
+QUEUED_JOBS = """SELECT task_name FROM procrastinate_jobs j
+                 WHERE NOT EXISTS (SELECT 1 FROM procrastinate_periodic_defers p
+                                   WHERE p.job_id = j.id)"""
+
+
+async def test_a_paid_payment_queues_one_job_and_its_committers_deliver_every_event(
+    start_app: AppFactory, db: asyncpg.Connection, receiver: Receiver
+) -> None:
+    # No sweep after start-up: only the processes that committed the events send them (the
+    # web request its created/pending, the settle job its success), right after the commit.
+    client = await start_app(webhook_sweep_interval=60)
+    await set_webhook_url(client, receiver.url)
+    order = await create_order(client)
+    payment = await create_payment(client, order["id"], vpa="success@razorpay")
+    calls = await receiver.wait_calls(3)
+    for call in calls:
+        verify_both_signatures(call, TEST_WEBHOOK_SECRET)
+    events = sorted(json.loads(call.body)["event"] for call in calls)
+    assert events == ["payment.created", "payment.pending", "payment.success"]
+    assert (await settled_payment(client, payment["id"]))["status"] == "success"
+    # The settle job is the payment's one queued job: webhooks queue none.
+    assert [row["task_name"] for row in await db.fetch(QUEUED_JOBS)] == ["gateway.process_payment"]
+
+    async def all_logged_success() -> bool:
+        return await db.fetchval(
+            "SELECT count(*) = 3 AND bool_and(status = 'success' AND attempts = 1"
+            " AND leased_until IS NULL) FROM webhook_deliveries"
+        )
+
+    assert await wait_until(all_logged_success)
+
+
 async def test_failed_payment_event(start_app: AppFactory, receiver: Receiver) -> None:
     client = await start_app(test_payment_success=False)
     await set_webhook_url(client, receiver.url)

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 from yarl import URL
 
-from payserv.context import POOL, QUEUE
+from payserv.context import POOL
 from payserv.gateway.events import emit_event
 from payserv.gateway.merchants import TEST_MERCHANT_ID
 from tests.conftest import AppFactory
@@ -25,7 +25,7 @@ DATA = {"refund": {"id": "rfnd_abc", "amount": 100, "status": "processed"}}
 async def _emit(client: object) -> None:
     app = client.app  # type: ignore[attr-defined]
     async with app[POOL].acquire() as conn, conn.transaction():
-        await emit_event(conn, app[QUEUE], TEST_MERCHANT_ID, "refund.processed", DATA)
+        await emit_event(conn, TEST_MERCHANT_ID, "refund.processed", DATA)
 
 
 async def _attempted(db: asyncpg.Connection) -> asyncpg.Record:

@@ -10,7 +10,7 @@ import json
 import asyncpg
 import pytest
 
-from payserv.context import POOL, QUEUE
+from payserv.context import POOL
 from payserv.gateway.events import emit_event
 from payserv.gateway.merchants import TEST_MERCHANT_ID, TEST_WEBHOOK_SECRET
 from tests.conftest import AppFactory
@@ -31,7 +31,7 @@ async def test_committed_event_is_delivered_with_both_signatures(
     await set_webhook_url(db, receiver.url)
     client = await start_app()
     async with client.app[POOL].acquire() as conn, conn.transaction():
-        await emit_event(conn, client.app[QUEUE], TEST_MERCHANT_ID, "payment.success", PAYMENT)
+        await emit_event(conn, TEST_MERCHANT_ID, "payment.success", PAYMENT)
 
     (call,) = await receiver.wait_calls(1)
     body = json.loads(call.body)
@@ -65,14 +65,14 @@ async def test_rolled_back_event_leaves_no_row_no_job(
     client = await start_app()
     with pytest.raises(RuntimeError):
         async with client.app[POOL].acquire() as conn, conn.transaction():
-            await emit_event(conn, client.app[QUEUE], TEST_MERCHANT_ID, "payment.created", PAYMENT)
+            await emit_event(conn, TEST_MERCHANT_ID, "payment.created", PAYMENT)
             raise RuntimeError("the state change failed after the event")
 
     assert await db.fetchval("SELECT count(*) FROM webhook_deliveries") == 0
     assert await _job_count(db) == 0
     # A committed marker event afterwards is the only thing the receiver ever sees.
     async with client.app[POOL].acquire() as conn, conn.transaction():
-        await emit_event(conn, client.app[QUEUE], TEST_MERCHANT_ID, "payment.failed", PAYMENT)
+        await emit_event(conn, TEST_MERCHANT_ID, "payment.failed", PAYMENT)
     (call,) = await receiver.wait_calls(1)
     assert json.loads(call.body)["event"] == "payment.failed"
 
@@ -83,7 +83,7 @@ async def test_no_webhook_url_means_no_delivery(
     await set_webhook_url(db, None)
     client = await start_app()
     async with client.app[POOL].acquire() as conn, conn.transaction():
-        await emit_event(conn, client.app[QUEUE], TEST_MERCHANT_ID, "payment.created", PAYMENT)
+        await emit_event(conn, TEST_MERCHANT_ID, "payment.created", PAYMENT)
     assert await db.fetchval("SELECT count(*) FROM webhook_deliveries") == 0
     assert await _job_count(db) == 0
 
@@ -92,4 +92,4 @@ async def test_unknown_event_is_refused(start_app: AppFactory) -> None:
     client = await start_app(run_worker=False)
     async with client.app[POOL].acquire() as conn:
         with pytest.raises(ValueError, match="unknown gateway event"):
-            await emit_event(conn, client.app[QUEUE], TEST_MERCHANT_ID, "payment.nope", {})
+            await emit_event(conn, TEST_MERCHANT_ID, "payment.nope", {})

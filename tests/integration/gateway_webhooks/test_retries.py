@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
+from collections.abc import Awaitable, Callable
 
 import asyncpg
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
-from payserv.context import POOL, QUEUE
+from payserv.context import OUTBOX, POOL
 from payserv.gateway.events import emit_event
 from payserv.gateway.merchants import TEST_MERCHANT_ID
 from tests.conftest import AppFactory
@@ -19,14 +24,14 @@ from tests.integration.gateway_webhooks.conftest import (
 )
 
 SCALE = 0.1
-TOLERANCE = 0.15  # the worker polls every 0.1 s; arrival jitter is not a schedule error
+TOLERANCE = 0.15  # the sweeper runs every 0.1 s; arrival jitter is not a schedule error
 DATA = {"refund": {"id": "rfnd_abc", "amount": 100, "status": "processed"}}
 
 
 async def _emit(client: object, event: str = "refund.processed") -> None:
     app = client.app  # type: ignore[attr-defined]
     async with app[POOL].acquire() as conn, conn.transaction():
-        await emit_event(conn, app[QUEUE], TEST_MERCHANT_ID, event, DATA)
+        await emit_event(conn, TEST_MERCHANT_ID, event, DATA)
 
 
 async def _final_row(db: asyncpg.Connection, status: str) -> asyncpg.Record:
@@ -40,14 +45,17 @@ async def _final_row(db: asyncpg.Connection, status: str) -> asyncpg.Record:
 
 
 async def test_attempts_follow_the_test_schedule_then_succeed(
-    start_app: AppFactory, db: asyncpg.Connection, receiver: Receiver
+    start_app: AppFactory,
+    db: asyncpg.Connection,
+    receiver: Receiver,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     receiver.fail_first = 3
     await set_webhook_url(db, receiver.url)
     client = await start_app(webhook_retry_intervals_test=True, webhook_time_scale=SCALE)
-    await _emit(client)
-
-    calls = await receiver.wait_calls(4)
+    with caplog.at_level(logging.INFO):
+        await _emit(client)
+        calls = await receiver.wait_calls(4)
     gaps = [b.at - a.at for a, b in itertools.pairwise(calls)]
     for gap, scheduled in zip(gaps, (5 * SCALE, 10 * SCALE, 15 * SCALE), strict=True):
         assert gap >= scheduled - TOLERANCE, gaps
@@ -58,16 +66,18 @@ async def test_attempts_follow_the_test_schedule_then_succeed(
     row = await _final_row(db, "success")
     assert (row["attempts"], row["response_code"]) == (4, 200)
     assert row["next_retry_at"] is None
-    # Exactly the schedule: each retry job is due its delay after it was deferred.
-    delays = await db.fetch(
-        """SELECT extract(epoch FROM j.scheduled_at - e.at) AS delay
-           FROM procrastinate_jobs j
-           JOIN procrastinate_events e ON e.job_id = j.id AND e.type = 'deferred'
-           WHERE j.task_name = 'gateway.deliver_webhook' AND j.scheduled_at IS NOT NULL
-           ORDER BY j.id"""
+    # Exactly the schedule: each failed attempt set the next one due after its delay.
+    next_in = [
+        r.msg["next_in"]
+        for r in caplog.records
+        if isinstance(r.msg, dict) and r.msg.get("event") == "webhook_delivery_failed"
+    ]
+    assert next_in == [5 * SCALE, 10 * SCALE, 15 * SCALE]
+    # No job per attempt: the outbox row carried every retry.
+    deliveries = (
+        "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'gateway.deliver_webhook'"
     )
-    expected = [5 * SCALE, 10 * SCALE, 15 * SCALE]
-    assert [round(float(d["delay"]), 1) for d in delays] == expected
+    assert await db.fetchval(deliveries) == 0
 
 
 async def test_five_failures_end_failed_and_manual_retry_delivers(
@@ -109,32 +119,42 @@ async def test_unreachable_receiver_is_a_failed_attempt(
     assert row["response_code"] is None
 
 
-async def test_stale_jobs_after_a_manual_retry_do_nothing(
-    start_app: AppFactory, db: asyncpg.Connection, receiver: Receiver
+async def test_manual_retry_during_an_attempt_goes_after_it(
+    start_app: AppFactory,
+    db: asyncpg.Connection,
+    aiohttp_server: Callable[..., Awaitable[TestServer]],
 ) -> None:
-    # The receiver fails once, so attempt 2 is scheduled 5 s out; a manual retry right
-    # away delivers, and the old attempt-2 job must not send again when it comes due.
-    receiver.fail_first = 1
-    await set_webhook_url(db, receiver.url)
-    client = await start_app(webhook_retry_intervals_test=True, webhook_time_scale=0.4)
+    # The first attempt hangs in the receiver; a manual retry meanwhile must neither start
+    # a second attempt beside it nor be lost: it goes once the first (now stale) one ends.
+    release, calls, running = asyncio.Event(), [], [0, 0]  # running: now, most
+
+    async def handle(request: web.Request) -> web.Response:
+        calls.append(await request.read())
+        running[0] += 1
+        running[1] = max(running)
+        try:
+            if len(calls) == 1:
+                await release.wait()
+                return web.Response(status=500)
+            return web.Response(status=200)
+        finally:
+            running[0] -= 1
+
+    server_app = web.Application()
+    server_app.router.add_post("/hook", handle)
+    await set_webhook_url(db, str((await aiohttp_server(server_app)).make_url("/hook")))
+    client = await start_app(webhook_retry_intervals_test=True)
     await _emit(client)
-    await receiver.wait_calls(1)
-    pending = await wait_for(
-        lambda: db.fetchrow(
-            "SELECT id FROM webhook_deliveries WHERE attempts = 1 AND status = 'pending'"
-        )
-    )
-    resp = await client.post(f"/api/v1/webhooks/{pending['id']}/retry", headers=MERCHANT_HEADERS)
+    await wait_for(lambda: asyncio.sleep(0, bool(calls)))
+    delivery_id = await db.fetchval("SELECT id FROM webhook_deliveries")
+    resp = await client.post(f"/api/v1/webhooks/{delivery_id}/retry", headers=MERCHANT_HEADERS)
     assert resp.status == 200
-    await _final_row(db, "success")
-    # Wait until the stale attempt-2 job has run, then check it sent nothing.
-    await wait_for(
-        lambda: db.fetchval(
-            "SELECT count(*) = 0 FROM procrastinate_jobs"
-            " WHERE task_name = 'gateway.deliver_webhook' AND status IN ('todo', 'doing')"
-        )
-    )
-    assert len(receiver.calls) == 2
+    # Due now, but leased by the attempt in flight: no sweep claims it.
+    assert await client.app[OUTBOX].sweep() == 0
+    release.set()
+    row = await _final_row(db, "success")
+    assert (row["attempts"], row["response_code"]) == (1, 200)
+    assert (len(calls), running[1]) == (2, 1)
 
 
 async def test_concurrent_manual_retries_record_one_attempt(

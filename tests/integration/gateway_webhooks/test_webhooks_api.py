@@ -6,7 +6,7 @@ import uuid
 
 import asyncpg
 
-from payserv.context import POOL, QUEUE
+from payserv.context import POOL
 from payserv.gateway.events import emit_event
 from payserv.gateway.merchants import (
     TEST_MERCHANT_ID,
@@ -34,7 +34,7 @@ async def _emit_many(client: object, n: int) -> None:
     for i in range(n):
         async with app[POOL].acquire() as conn, conn.transaction():
             data = {"payment": {"id": f"pay_{i:016d}"}}
-            await emit_event(conn, app[QUEUE], TEST_MERCHANT_ID, "payment.created", data)
+            await emit_event(conn, TEST_MERCHANT_ID, "payment.created", data)
 
 
 async def _other_merchant(db: asyncpg.Connection) -> dict[str, str]:
