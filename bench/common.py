@@ -6,9 +6,10 @@ Small API (all async context managers yield strings):
   if set, else an embedded PostgreSQL in a temporary directory (deleted afterwards).
 - ``bench_database(server_dsn=None)`` -> DSN of a fresh, empty database on ``server_dsn``
   (or on ``bench_server()``'s), dropped afterwards.
-- ``payserv_server(dsn, **env)`` -> base URL of a ``python run.py serve`` subprocess on a
-  free port, started with ``DATABASE_URL=dsn`` plus ``env`` (e.g. ``TEST_MODE="true"``);
-  it migrates the database itself, and is ready once ``/health`` answers 200.
+- ``payserv_server(dsn, commands=("serve",), **env)`` -> base URL of ``python run.py serve``
+  (or e.g. ``web`` + two ``worker``s) on a free port, started with ``DATABASE_URL=dsn`` plus
+  ``env`` (e.g. ``TEST_MODE="true"``); it migrates the database itself, and is ready once
+  ``/health`` answers 200 with a running worker.
 - ``free_port()``, ``percentiles(values)`` -> ``{"p50": …, "p99": …}`` (nearest rank),
   ``latency_ms(values)`` -> ``{"p50_ms": …, "p99_ms": …}`` rounded,
   ``run_concurrently(count, concurrency, call)`` -> (calls/s, latencies in ms).
@@ -26,7 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -125,8 +126,14 @@ async def _fresh_database(server_dsn: str) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def payserv_server(dsn: str, **env: str) -> AsyncIterator[str]:
-    """A payserv ``serve`` subprocess on ``dsn``; yields its base URL, SIGTERMs it after."""
+async def payserv_server(
+    dsn: str, *, commands: Sequence[str] = ("serve",), **env: str
+) -> AsyncIterator[str]:
+    """payserv subprocesses on ``dsn``; yields the base URL, SIGTERMs them after.
+
+    ``commands``: one process per entry; the first serves HTTP (``serve`` or ``web``), the
+    others are e.g. ``worker``s. They share one ``SECRET_KEY``; migrating at once is safe.
+    """
     port = free_port()
     child_env = {
         **os.environ,
@@ -138,30 +145,40 @@ async def payserv_server(dsn: str, **env: str) -> AsyncIterator[str]:
         "LOG_FORMAT": "json",
         **env,
     }
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "run.py"), "serve"],
-        env=child_env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(ROOT / "run.py"), command],
+            env=child_env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        for command in commands
+    ]
     base_url = f"http://127.0.0.1:{port}"
     try:
-        await _wait_healthy(base_url, proc)
+        await _wait_healthy(base_url, procs)
         yield base_url
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.to_thread(proc.wait, 30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                await asyncio.to_thread(proc.wait, 30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
-async def _wait_healthy(base_url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+async def _wait_healthy(
+    base_url: str, procs: list[subprocess.Popen[bytes]], timeout: float = 60
+) -> None:
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession() as http:
         while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"payserv exited with {proc.returncode} before it was healthy")
+            for proc in procs:
+                if proc.poll() is not None:
+                    raise RuntimeError(
+                        f"payserv {proc.args!r} exited with {proc.returncode} before it was healthy"
+                    )
             try:
                 async with http.get(f"{base_url}/health") as resp:
                     body = await resp.json()

@@ -30,7 +30,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import asyncpg
 from aiohttp import web
 
@@ -44,6 +43,7 @@ from bench.common import (
     run_concurrently,
     serve_local,
 )
+from bench.loadgen import LoadClient, load_client
 from bench.pgcount import counting_relay
 from payserv.database import create_pool
 from payserv.gateway.merchants import TEST_API_KEY, TEST_API_SECRET, TEST_MERCHANT_ID
@@ -55,6 +55,13 @@ QUEUED_JOBS = """SELECT count(*) FROM procrastinate_jobs j
                  WHERE NOT EXISTS (SELECT 1 FROM procrastinate_periodic_defers p
                                    WHERE p.job_id = j.id)"""
 UNDELIVERED = "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'"
+WORKERS = "SELECT count(*) FROM procrastinate_workers"
+UNLOADED_N = 30  # payments one at a time, for the unloaded latency
+# The processes of each end-to-end run: the first serves HTTP.
+TOPOLOGIES: dict[str, tuple[str, ...]] = {
+    "serve": ("serve",),
+    "web_2_workers": ("web", "worker", "worker"),
+}
 HEADERS = {"X-Api-Key": TEST_API_KEY, "X-Api-Secret": TEST_API_SECRET}
 ORDER = {"amount": 50000, "currency": "INR", "receipt": "bench", "notes": {"bench": "yes"}}
 
@@ -104,22 +111,22 @@ def payserv_env(receiver: Receiver) -> dict[str, str]:
     }
 
 
-async def _post(http: aiohttp.ClientSession, url: str, body: dict[str, Any]) -> dict[str, Any]:
-    async with http.post(url, json=body, headers=HEADERS) as resp:
-        data: dict[str, Any] = await resp.json()
-        if resp.status != 201:
-            raise RuntimeError(f"POST {url} -> {resp.status} {data}")
-        return data
+async def _post(http: LoadClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    status, raw = await http.post_json(path, body, HEADERS)
+    data: dict[str, Any] = json.loads(raw)
+    if status != 201:
+        raise RuntimeError(f"POST {path} -> {status} {data}")
+    return data
 
 
 async def bench_orders(
-    http: aiohttp.ClientSession, base: str, n: int, concurrency: int
+    http: LoadClient, n: int, concurrency: int
 ) -> tuple[list[str], dict[str, Any]]:
     """Create ``n`` orders over HTTP: (their ids, requests/s and latencies)."""
     order_ids: list[str] = []
 
     async def create(_index: int) -> None:
-        order_ids.append((await _post(http, f"{base}/api/v1/orders", ORDER))["id"])
+        order_ids.append((await _post(http, "/api/v1/orders", ORDER))["id"])
 
     rate, latencies = await run_concurrently(n, concurrency, create)
     return order_ids, {"requests_per_s": round(rate, 1), **latency_ms(latencies)}
@@ -143,8 +150,7 @@ async def bench_raw_inserts(dsn: str, n: int, concurrency: int) -> dict[str, Any
 
 
 async def bench_payments(
-    http: aiohttp.ClientSession,
-    base: str,
+    http: LoadClient,
     order_ids: list[str],
     receiver: Receiver,
     concurrency: int,
@@ -157,7 +163,7 @@ async def bench_payments(
     async def pay(index: int) -> None:
         t0 = time.perf_counter()
         body = {"order_id": order_ids[index], "method": "upi", "vpa": "success@razorpay"}
-        payment = await _post(http, f"{base}/api/v1/payments", body)
+        payment = await _post(http, "/api/v1/payments", body)
         sent[payment["id"]] = t0
 
     started = time.perf_counter()
@@ -185,13 +191,13 @@ async def measure(
     base: str, dsn: str, receiver: Receiver, n: int, concurrency: int, timeout: float
 ) -> dict[str, Any]:
     """The figures against a payserv at ``base`` started with :func:`payserv_env`."""
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as http:
-        order_ids, orders = await bench_orders(http, base, n, concurrency)
+    async with load_client(base, concurrency) as http:
+        order_ids, orders = await bench_orders(http, n, concurrency)
         raw = await bench_raw_inserts(dsn, n, concurrency)
         jobs_before = await queued_jobs(dsn)
-        payments = await bench_payments(http, base, order_ids, receiver, concurrency, timeout)
-    payments["queued_jobs_per_payment"] = round((await queued_jobs(dsn) - jobs_before) / n, 2)
+        payments = await bench_payments(http, order_ids, receiver, concurrency, timeout)
+        payments["queued_jobs_per_payment"] = round((await queued_jobs(dsn) - jobs_before) / n, 2)
+        unloaded = await bench_unloaded(http, receiver, UNLOADED_N, timeout)
     return {
         "benchmark": "gateway",
         "n": n,
@@ -202,7 +208,53 @@ async def measure(
             "ratio_http_over_raw": round(orders["requests_per_s"] / raw["inserts_per_s"], 2),
         },
         "payments_to_success_webhook": payments,
+        "unloaded_payment_to_success_webhook": unloaded,
     }
+
+
+async def bench_unloaded(
+    http: LoadClient, receiver: Receiver, n: int, timeout: float
+) -> dict[str, Any]:
+    """One payment at a time: each one's latency to its ``payment.success`` webhook."""
+    order_ids, _ = await bench_orders(http, n, 1)
+    figures = await bench_payments(http, order_ids, receiver, 1, timeout)
+    return {"n": n, "p50_ms": figures["p50_ms"], "p99_ms": figures["p99_ms"]}
+
+
+async def measure_topologies(
+    server_dsn: str, receiver: Receiver, n: int, concurrency: int, timeout: float
+) -> dict[str, Any]:
+    """End-to-end payments/s of one ``serve`` process and of ``web`` + 2 ``worker``s.
+
+    Each on a fresh database, the same orders and payments as :func:`bench_payments`.
+    """
+    figures: dict[str, Any] = {}
+    for name, commands in TOPOLOGIES.items():
+        async with (
+            bench_database(server_dsn) as dsn,
+            payserv_server(dsn, commands=commands, **payserv_env(receiver)) as base,
+            load_client(base, concurrency) as http,
+        ):
+            await _wait_for_workers(dsn, commands.count("worker"), timeout)
+            order_ids, _ = await bench_orders(http, n, concurrency)
+            payments = await bench_payments(http, order_ids, receiver, concurrency, timeout)
+            figures[name] = payments
+    serve, split = figures["serve"]["payments_per_s"], figures["web_2_workers"]["payments_per_s"]
+    figures["ratio_split_over_serve"] = round(split / serve, 2)
+    return figures
+
+
+async def _wait_for_workers(dsn: str, count: int, timeout: float) -> None:
+    """Until ``count`` worker processes have registered (``/health`` needs only one)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+
+        async def registered() -> bool:
+            return bool(await conn.fetchval(WORKERS) >= count)
+
+        await wait_until(registered, timeout=timeout)
+    finally:
+        await conn.close()
 
 
 async def count_per_payment(
@@ -216,11 +268,11 @@ async def count_per_payment(
     async with (
         counting_relay(dsn) as (relayed, counter),
         payserv_server(relayed, **payserv_env(receiver)) as base,
-        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as http,
+        load_client(base, concurrency) as http,
     ):
         jobs_before, statements_before = await queued_jobs(dsn), counter.statements
-        order_ids, _ = await bench_orders(http, base, n, concurrency)
-        await bench_payments(http, base, order_ids, receiver, concurrency, timeout)
+        order_ids, _ = await bench_orders(http, n, concurrency)
+        await bench_payments(http, order_ids, receiver, concurrency, timeout)
         conn = await asyncpg.connect(dsn)  # not through the relay: not counted
         try:
             await wait_until(lambda: _none_pending(conn), timeout=timeout)
@@ -249,6 +301,7 @@ async def main(n: int, concurrency: int, timeout: float) -> dict[str, Any]:
             figures = await measure(base, dsn, receiver, n, concurrency, timeout)
         async with bench_database(server) as dsn:
             figures["per_payment"] = await count_per_payment(dsn, receiver, n, concurrency, timeout)
+        figures["topologies"] = await measure_topologies(server, receiver, n, concurrency, timeout)
     return figures
 
 

@@ -24,8 +24,8 @@ class Sizes:
 
     bank_n: int = 2000
     bank_concurrency: int = 20
-    gateway_n: int = 200
-    gateway_concurrency: int = 10
+    gateway_n: int = 500
+    gateway_concurrency: int = 16
     jobs_n: int = 2000
     jobs_repeat: int = 3
     pool_n: int = 5000
@@ -70,6 +70,9 @@ async def collect(sizes: Sizes) -> dict[str, Any]:
         async with gateway.webhook_receiver() as receiver, bench_database(server_dsn) as dsn:
             gateway_figures["per_payment"] = await gateway.count_per_payment(
                 dsn, receiver, sizes.gateway_n, sizes.gateway_concurrency, sizes.timeout
+            )
+            gateway_figures["topologies"] = await gateway.measure_topologies(
+                server_dsn, receiver, sizes.gateway_n, sizes.gateway_concurrency, sizes.timeout
             )
     return {
         "machine": machine,
@@ -123,6 +126,24 @@ def rows(results: dict[str, Any]) -> list[Row]:
             payments["payments_per_s"],
             p50_ms=payments["p50_ms"],
             p99_ms=payments["p99_ms"],
+        ),
+        Row(
+            "Gateway payment → success webhook, one at a time",
+            "ms",
+            gw["unloaded_payment_to_success_webhook"]["p50_ms"],
+            p50_ms=gw["unloaded_payment_to_success_webhook"]["p50_ms"],
+            p99_ms=gw["unloaded_payment_to_success_webhook"]["p99_ms"],
+        ),
+        Row(
+            "Gateway e2e, `web` + 2 `worker` processes",
+            "payments/s",
+            gw["topologies"]["web_2_workers"]["payments_per_s"],
+            "one `serve` process",
+            gw["topologies"]["serve"]["payments_per_s"],
+            gw["topologies"]["web_2_workers"]["p50_ms"],
+            gw["topologies"]["web_2_workers"]["p99_ms"],
+            gw["topologies"]["serve"]["p50_ms"],
+            gw["topologies"]["serve"]["p99_ms"],
         ),
         Row(
             "Gateway SQL statements per payment (counted)",
