@@ -20,6 +20,7 @@ from payserv.handlers.dashboard.session import (
     see_other,
     text_field,
 )
+from payserv.handlers.gateway import delivering_after_commit
 from payserv.handlers.openapi import openapi_document
 from payserv.listing import PageRequest
 from payserv.money import currency_exponent, parse_decimal_amount, to_minor_units
@@ -120,8 +121,10 @@ async def refund(request: web.Request, merchant: Merchant) -> web.StreamResponse
     payment_id = request.match_info["payment_id"]
     form = await form_fields(request)
     try:
-        async with request.app[POOL].acquire() as conn, conn.transaction():
-            await _create_refund(request, conn, merchant, payment_id, form)
+        # Like the API: refund.created goes out right after the commit, from this process.
+        with delivering_after_commit(request):
+            async with request.app[POOL].acquire() as conn, conn.transaction():
+                await _create_refund(request, conn, merchant, payment_id, form)
     except BadRequestError as exc:
         return await _payment_page(request, merchant, exc.description, 400)
     return see_other(f"/dashboard/payments/{payment_id}?done=refunded")

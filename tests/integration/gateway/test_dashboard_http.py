@@ -11,12 +11,14 @@ import pytest
 from payserv.gateway.merchants import TEST_DASHBOARD_PASSWORD, TEST_MERCHANT_EMAIL
 from payserv.handlers.dashboard.session import COOKIE
 from tests.conftest import AppFactory
+from tests.helpers.webhook_receiver import Receiver
 from tests.integration.gateway.conftest import (
     MERCHANT,
     Client,
     create_order,
     create_payment,
     successful_payment,
+    wait_until,
 )
 
 PAGES = (
@@ -277,3 +279,30 @@ async def test_hostile_values_are_4xx_pages(start_app: AppFactory) -> None:
         assert response.status == 400
     nul_login = {"csrf_token": token, "email": "a\x00@example.com", "password": "x" * 10}
     assert (await client.post("/dashboard/login", data=nul_login)).status == 400
+
+
+async def test_a_dashboard_refund_sends_its_webhooks_without_a_sweep(
+    start_app: AppFactory, receiver: Receiver, db: asyncpg.Connection
+) -> None:
+    # No sweep after start-up: refund.created must come from the process that committed it.
+    client = await start_app(test_payment_success=True, webhook_sweep_interval=60)
+    payment = await successful_payment(client, amount=50000)
+    patched = await client.patch(
+        "/api/v1/merchant", json={"webhook_url": receiver.url}, headers=MERCHANT
+    )
+    assert patched.status == 200
+    await log_in(client)
+    path = f"/dashboard/payments/{payment['id']}"
+    token = await csrf_token(client, path)
+    done = await client.post(f"{path}/refunds", data={"csrf_token": token, "amount": "100.00"})
+    assert done.status == 200
+
+    async def refund_events_delivered() -> bool:
+        return bool(
+            await db.fetchval(
+                "SELECT count(*) = 2 FROM webhook_deliveries"
+                " WHERE event LIKE 'refund.%' AND status = 'success'"
+            )
+        )
+
+    assert await wait_until(refund_events_delivered)
