@@ -69,6 +69,11 @@ async def start_session(
     return session_id
 
 
+async def purge_expired_sessions(conn: asyncpg.Connection) -> int:
+    """Delete every merchant's expired sessions (also of merchants who never log in again)."""
+    return int(await conn.fetchval(query("dashboard_purge_expired_sessions")))
+
+
 async def session_merchant(conn: asyncpg.Connection, session_id: str) -> Merchant | None:
     """The merchant of a live session, else None (unknown, ended or expired)."""
     row = await conn.fetchrow(query("dashboard_session_merchant"), session_digest(session_id))

@@ -14,6 +14,7 @@ PROCESS_REFUND = "gateway.process_refund"
 DELIVER_WEBHOOK = "gateway.deliver_webhook"
 # Periodic, so nothing defers it: the queue's cron does.
 PURGE_IDEMPOTENCY_KEYS = "gateway.delete_expired_idempotency_keys"
+PURGE_DASHBOARD_SESSIONS = "gateway.delete_expired_dashboard_sessions"
 
 # Settlement first: a worker takes due jobs by priority, so under load settling a payment
 # (which also sends its final-state webhook) never waits behind other parts' jobs. Webhook

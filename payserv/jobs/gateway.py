@@ -1,4 +1,4 @@
-"""Gateway jobs: settle a payment, process a refund, purge old keys.
+"""Gateway jobs: settle a payment, process a refund, purge old keys and dashboard sessions.
 
 Settling and processing send their final-state webhook themselves, right after their
 transaction commits (DESIGN §4): one queued job per payment, none per delivery.
@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import uuid
 
-from payserv.gateway import idempotency, outbox, payments, refunds, tasks, webhooks
+import structlog
+
+from payserv.gateway import idempotency, outbox, payments, refunds, sessions, tasks, webhooks
 from payserv.gateway.events import collecting_deliveries
 from payserv.queue import JobDeps, JobSpec, retry_through_outages
+
+log = structlog.get_logger(__name__)
 
 
 async def process_payment_job(deps: JobDeps, payment_id: str) -> None:
@@ -48,6 +52,14 @@ async def purge_idempotency_keys_job(deps: JobDeps, timestamp: int) -> None:
         await idempotency.delete_expired_keys(conn)
 
 
+async def purge_dashboard_sessions_job(deps: JobDeps, timestamp: int) -> None:
+    """Delete expired dashboard sessions (a login sweeps only its own merchant's)."""
+    async with deps.pool.acquire() as conn:
+        purged = await sessions.purge_expired_sessions(conn)
+    if purged:
+        log.info("dashboard_sessions_purged", count=purged)
+
+
 JOBS = [
     JobSpec(name=tasks.PROCESS_PAYMENT, function=process_payment_job, retry=retry_through_outages),
     JobSpec(name=tasks.PROCESS_REFUND, function=process_refund_job, retry=retry_through_outages),
@@ -56,5 +68,10 @@ JOBS = [
         name=tasks.PURGE_IDEMPOTENCY_KEYS,
         function=purge_idempotency_keys_job,
         cron=lambda settings: "*/10 * * * *",
+    ),
+    JobSpec(
+        name=tasks.PURGE_DASHBOARD_SESSIONS,
+        function=purge_dashboard_sessions_job,
+        cron=lambda settings: "*/30 * * * *",
     ),
 ]

@@ -342,6 +342,13 @@ WHERE s.id_hash = $1 AND s.expires_at > now();
 -- $1 SHA-256 of the session id (logout, or the old id when a login rotates it).
 DELETE FROM dashboard_sessions WHERE id_hash = $1;
 
+-- name: dashboard_purge_expired_sessions
+-- No parameters: every merchant's expired sessions (the periodic purge). Returns how many.
+WITH deleted AS (
+    DELETE FROM dashboard_sessions WHERE expires_at <= now() RETURNING 1
+)
+SELECT count(*) FROM deleted;
+
 -- name: dashboard_delete_expired_sessions
 -- $1 merchant id: its expired sessions, swept at each of its logins.
 DELETE FROM dashboard_sessions WHERE merchant_id = $1 AND expires_at <= now();

@@ -24,6 +24,7 @@ def test_every_task_name_is_a_registered_job() -> None:
         tasks.PROCESS_REFUND,
         tasks.DELIVER_WEBHOOK,
         tasks.PURGE_IDEMPOTENCY_KEYS,
+        tasks.PURGE_DASHBOARD_SESSIONS,
     }
     assert names <= REGISTERED
 

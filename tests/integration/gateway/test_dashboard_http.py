@@ -8,8 +8,12 @@ import re
 import asyncpg
 import pytest
 
+from payserv.context import HTTP, POOL, QUEUE, SETTINGS
 from payserv.gateway.merchants import TEST_DASHBOARD_PASSWORD, TEST_MERCHANT_EMAIL
+from payserv.gateway.sessions import session_digest
 from payserv.handlers.dashboard.session import COOKIE
+from payserv.jobs.gateway import purge_dashboard_sessions_job
+from payserv.queue import JobDeps
 from tests.conftest import AppFactory
 from tests.helpers.webhook_receiver import Receiver
 from tests.integration.gateway.conftest import (
@@ -306,3 +310,21 @@ async def test_a_dashboard_refund_sends_its_webhooks_without_a_sweep(
         )
 
     assert await wait_until(refund_events_delivered)
+
+
+async def test_expired_sessions_of_every_merchant_are_purged(
+    start_app: AppFactory, db: asyncpg.Connection
+) -> None:
+    client = await start_app(run_worker=False)
+    live = await log_in(client)
+    client.session.cookie_jar.clear()
+    await log_in(client)  # a second browser: two live sessions
+    await db.execute(
+        "UPDATE dashboard_sessions SET expires_at = now() - interval '1 second'"
+        " WHERE id_hash <> $1",
+        session_digest(live),
+    )
+    app = client.app
+    await purge_dashboard_sessions_job(JobDeps(app[POOL], app[SETTINGS], app[QUEUE], app[HTTP]), 0)
+    assert await db.fetchval("SELECT count(*) FROM dashboard_sessions") == 1
+    assert await status_with_session(client, live) == 200
