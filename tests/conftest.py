@@ -110,6 +110,34 @@ async def dsn(server_dsn: str, template_name: str) -> AsyncIterator[str]:
         await admin.close()
 
 
+EmptyDatabase = Callable[[], Awaitable[str]]
+
+
+@pytest.fixture
+async def empty_database(server_dsn: str) -> AsyncIterator[EmptyDatabase]:
+    """Makes databases with nothing in them (not cloned from the migrated template); each
+    call returns one's DSN, and all are dropped after the test."""
+    names: list[str] = []
+
+    async def make() -> str:
+        name = f"payserv_empty_{uuid.uuid4().hex[:12]}"
+        admin = await admin_connect(server_dsn)
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        names.append(name)
+        return with_database(server_dsn, name)
+
+    yield make
+    admin = await admin_connect(server_dsn)
+    try:
+        for name in names:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
 @pytest.fixture
 def settings(dsn: str) -> Settings:
     """Test settings pointing at this test's database."""

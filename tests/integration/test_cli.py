@@ -10,15 +10,14 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bench.common import free_port
+from tests.conftest import EmptyDatabase
 from tests.helpers.cli import external_env, run_cli
-from tests.helpers.db import admin_connect, with_database
+from tests.helpers.db import admin_connect
 
 COMMANDS = [
     "serve",
@@ -35,16 +34,9 @@ COMMANDS = [
 
 
 @pytest.fixture
-async def empty_dsn(server_dsn: str) -> AsyncIterator[str]:
+async def empty_dsn(empty_database: EmptyDatabase) -> str:
     """A database with nothing in it (not cloned from the migrated template)."""
-    name = f"payserv_empty_{uuid.uuid4().hex[:12]}"
-    admin = await admin_connect(server_dsn)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    yield with_database(server_dsn, name)
-    admin = await admin_connect(server_dsn)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
+    return await empty_database()
 
 
 @pytest.mark.parametrize("command", [None, *COMMANDS])

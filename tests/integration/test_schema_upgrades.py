@@ -10,8 +10,6 @@ the previous schema makes these tests fail.
 from __future__ import annotations
 
 import hashlib
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -21,7 +19,7 @@ from procrastinate.schema import SchemaManager
 from payserv.database import connect
 from payserv.migrate import SchemaError, migrate, schema_hash
 from payserv.queries import query
-from tests.helpers.db import admin_connect, with_database
+from tests.conftest import EmptyDatabase
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "schemas"
 EARLIER_SCHEMAS = sorted(FIXTURES.glob("*.sql"))
@@ -38,30 +36,6 @@ CATALOG = {
     "triggers": """SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger
                    WHERE NOT tgisinternal""",
 }
-
-
-@pytest.fixture
-async def new_database(server_dsn: str) -> AsyncIterator[list[str]]:
-    """Makes empty databases on demand (``dsns.append`` is done by :func:`empty`)."""
-    names: list[str] = []
-    yield names
-    admin = await admin_connect(server_dsn)
-    try:
-        for name in names:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
-async def empty(server_dsn: str, names: list[str]) -> str:
-    name = f"payserv_upgrade_{uuid.uuid4().hex[:12]}"
-    admin = await admin_connect(server_dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    names.append(name)
-    return with_database(server_dsn, name)
 
 
 async def made_by_earlier_payserv(dsn: str, schema: Path) -> asyncpg.Connection:
@@ -89,10 +63,10 @@ def test_there_is_an_earlier_schema_to_upgrade_from() -> None:
 
 @pytest.mark.parametrize("schema", EARLIER_SCHEMAS, ids=lambda path: path.stem)
 async def test_an_earlier_database_is_upgraded_to_exactly_the_current_schema(
-    server_dsn: str, new_database: list[str], schema: Path
+    empty_database: EmptyDatabase, schema: Path
 ) -> None:
-    old = await made_by_earlier_payserv(await empty(server_dsn, new_database), schema)
-    fresh = await connect(await empty(server_dsn, new_database))
+    old = await made_by_earlier_payserv(await empty_database(), schema)
+    fresh = await connect(await empty_database())
     try:
         await old.execute(
             "INSERT INTO users (username, password_hash, is_superuser) VALUES ('kept', 'x', true)"
@@ -109,9 +83,9 @@ async def test_an_earlier_database_is_upgraded_to_exactly_the_current_schema(
 
 
 async def test_a_schema_it_cannot_upgrade_is_refused_and_left_alone(
-    server_dsn: str, new_database: list[str]
+    empty_database: EmptyDatabase,
 ) -> None:
-    conn = await connect(await empty(server_dsn, new_database))
+    conn = await connect(await empty_database())
     try:
         assert await migrate(conn) is True
         await conn.execute(query("set_meta"), "schema_hash", "0123456789abcdef")
