@@ -93,21 +93,26 @@ def template_name(server_dsn: str) -> Iterator[str]:
     asyncio.run(drop())
 
 
+async def _admin(server_dsn: str, *statements: str) -> None:
+    admin = await admin_connect(server_dsn)
+    try:
+        for statement in statements:
+            await admin.execute(statement)
+    finally:
+        await admin.close()
+
+
+def _drop(names: list[str]) -> list[str]:
+    return [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names]
+
+
 @pytest.fixture
 async def dsn(server_dsn: str, template_name: str) -> AsyncIterator[str]:
     """A fresh database for this test, cloned from the template."""
     name = f"payserv_test_{uuid.uuid4().hex[:12]}"
-    admin = await admin_connect(server_dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
-    finally:
-        await admin.close()
+    await _admin(server_dsn, f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
     yield with_database(server_dsn, name)
-    admin = await admin_connect(server_dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await _admin(server_dsn, *_drop([name]))
 
 
 EmptyDatabase = Callable[[], Awaitable[str]]
@@ -120,22 +125,12 @@ async def empty_database(server_dsn: str) -> AsyncIterator[EmptyDatabase]:
     names: list[str] = []
 
     async def make() -> str:
-        name = f"payserv_empty_{uuid.uuid4().hex[:12]}"
-        admin = await admin_connect(server_dsn)
-        try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await admin.close()
-        names.append(name)
-        return with_database(server_dsn, name)
+        names.append(f"payserv_empty_{uuid.uuid4().hex[:12]}")
+        await _admin(server_dsn, f'CREATE DATABASE "{names[-1]}"')
+        return with_database(server_dsn, names[-1])
 
     yield make
-    admin = await admin_connect(server_dsn)
-    try:
-        for name in names:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await _admin(server_dsn, *_drop(names))
 
 
 @pytest.fixture
