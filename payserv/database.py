@@ -10,7 +10,7 @@ import re
 import secrets
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -261,3 +261,33 @@ def translate_error(exc: BaseException) -> PayservError | None:
             if factory is not None:
                 return factory(link)
     return None
+
+
+@contextlib.asynccontextmanager
+async def pooled_connection(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """``pool.acquire()`` whose release never ends in "Task exception was never retrieved".
+
+    Every job takes its connections through this. asyncpg releases a connection in a task
+    of its own under ``asyncio.shield``. When the job is cancelled during that release (a
+    worker shutting down in an outage aborts its jobs) and the release then fails on the
+    dead connection ("cannot switch to state 15"), nothing retrieves that task's exception.
+    Here the release runs in a task that is never cancelled, whose exception is always
+    retrieved and logged.
+    """
+    conn = await pool.acquire()
+    try:
+        yield conn
+    finally:
+        release = asyncio.create_task(pool.release(conn))
+        _releasing.add(release)  # the loop keeps only a weak reference to a task
+        release.add_done_callback(_release_done)
+        await asyncio.shield(release)
+
+
+_releasing: set[asyncio.Task[None]] = set()
+
+
+def _release_done(release: asyncio.Task[None]) -> None:
+    _releasing.discard(release)
+    if not release.cancelled() and (exc := release.exception()) is not None:
+        log.warning("db_connection_release_failed", error=f"{type(exc).__name__}: {exc}")

@@ -6,18 +6,15 @@ addresses :mod:`payserv.gateway.outbound` refuses, once more where it connects (
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import socket
 import time
-from collections.abc import AsyncIterator
 
 import aiohttp
-import asyncpg
 import structlog
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
+from payserv.database import pooled_connection
 from payserv.gateway.outbound import RefusedAddressError, connect_refusal, first_refusal
 from payserv.gateway.signing import signature_headers
 from payserv.gateway.webhooks import (
@@ -82,35 +79,6 @@ def outbound_session(allow_private: bool) -> aiohttp.ClientSession:
     """
     connector = None if allow_private else aiohttp.TCPConnector(resolver=GuardedResolver())
     return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30))
-
-
-@contextlib.asynccontextmanager
-async def pooled_connection(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
-    """``pool.acquire()`` whose release never ends in "Task exception was never retrieved".
-
-    asyncpg releases a connection in a task of its own under ``asyncio.shield``. When the job
-    is cancelled during that release (a worker shutting down in an outage aborts its jobs) and
-    the release then fails on the dead connection ("cannot switch to state 15"), nothing
-    retrieves that task's exception. Here the release runs in a task that is never cancelled,
-    whose exception is always retrieved and logged.
-    """
-    conn = await pool.acquire()
-    try:
-        yield conn
-    finally:
-        release = asyncio.create_task(pool.release(conn))
-        _releasing.add(release)  # the loop keeps only a weak reference to a task
-        release.add_done_callback(_release_done)
-        await asyncio.shield(release)
-
-
-_releasing: set[asyncio.Task[None]] = set()
-
-
-def _release_done(release: asyncio.Task[None]) -> None:
-    _releasing.discard(release)
-    if not release.cancelled() and (exc := release.exception()) is not None:
-        log.warning("db_connection_release_failed", error=f"{type(exc).__name__}: {exc}")
 
 
 async def _attempt(deps: JobDeps, target: DeliveryTarget, attempt: int) -> AttemptResult:

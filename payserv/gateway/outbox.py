@@ -19,7 +19,8 @@ from typing import Any
 
 import structlog
 
-from payserv.gateway.delivery import attempt_delivery, pooled_connection
+from payserv.database import pooled_connection
+from payserv.gateway.delivery import attempt_delivery
 from payserv.gateway.events import Made
 from payserv.gateway.webhooks import LEASE_SECONDS, DeliveryTarget, claim, claim_due, release
 from payserv.queue import JobDeps

@@ -7,21 +7,19 @@ import hashlib
 import hmac
 import secrets
 
+# The seed's scheme is shared with the bank's inbound webhooks, so it lives in the core.
+from payserv.signatures import hex_signature, verify_hex_signature
+
+__all__ = [
+    "generate_webhook_secret",
+    "hex_signature",
+    "signature_headers",
+    "standard_webhooks_key",
+    "standard_webhooks_signature",
+    "verify_hex_signature",
+]
+
 _PREFIX = "whsec_"
-
-
-def hex_signature(secret: str, body: bytes) -> str:
-    """Hex HMAC-SHA256 of the raw body (``X-Webhook-Signature``, the bank's ``X-Signature``)."""
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def verify_hex_signature(secret: str, body: bytes, signature: str) -> bool:
-    """Constant-time check of a hex HMAC-SHA256 signature of ``body`` (hex case ignored)."""
-    candidate = signature.strip().lower()
-    # compare_digest raises TypeError on non-ASCII str; a hostile header must be a plain "no".
-    if not candidate.isascii():
-        return False
-    return hmac.compare_digest(hex_signature(secret, body), candidate)
 
 
 def standard_webhooks_key(secret: str) -> bytes:

@@ -10,7 +10,7 @@ from payserv.bank.inn import validate_inn
 from payserv.bank.operations import credit_operation, parse_operation
 from payserv.context import POOL, SETTINGS
 from payserv.errors import SignatureError
-from payserv.gateway.signing import verify_hex_signature
+from payserv.signatures import verify_hex_signature
 from payserv.web import json_response, page_response, read_json_object
 
 

@@ -11,7 +11,7 @@ from payserv.atompay.client import AtomPayClient
 from payserv.atompay.config import atompay_config, missing_variables
 from payserv.atompay.payments import Payment, due_for_reconcile
 from payserv.atompay.reconciliation import reconcile_payment
-from payserv.database import is_connection_loss
+from payserv.database import is_connection_loss, pooled_connection
 from payserv.queue import JobDeps, JobSpec, every_seconds_cron
 from payserv.settings import Settings
 
@@ -43,7 +43,7 @@ async def reconcile_payments(deps: JobDeps, timestamp: int = 0) -> None:
 async def _reconcile_due(deps: JobDeps) -> list[str]:
     """Reconcile the due payments; every call has ended when this returns or raises."""
     client = AtomPayClient(deps.http, atompay_config(deps.settings))
-    async with deps.pool.acquire() as conn:
+    async with pooled_connection(deps.pool) as conn:
         due = await due_for_reconcile(conn, deps.settings.atompay_reconcile_after, BATCH_SIZE)
     limit = asyncio.Semaphore(CONCURRENCY)
 

@@ -10,6 +10,7 @@ import uuid
 
 import structlog
 
+from payserv.database import pooled_connection
 from payserv.gateway import idempotency, outbox, payments, refunds, sessions, tasks, webhooks
 from payserv.gateway.events import collecting_deliveries
 from payserv.queue import JobDeps, JobSpec, retry_through_outages
@@ -20,7 +21,7 @@ log = structlog.get_logger(__name__)
 async def process_payment_job(deps: JobDeps, payment_id: str) -> None:
     """Settle the payment; a second run (retry, stalled job) finds it settled and stops."""
     with collecting_deliveries() as made:
-        async with deps.pool.acquire() as conn:
+        async with pooled_connection(deps.pool) as conn:
             payment = await payments.payment_to_settle(conn, payment_id)
             if payment is None:
                 return
@@ -33,7 +34,7 @@ async def process_payment_job(deps: JobDeps, payment_id: str) -> None:
 async def process_refund_job(deps: JobDeps, refund_id: str) -> None:
     """Mark the refund processed; idempotent like the payment job."""
     with collecting_deliveries() as made:
-        async with deps.pool.acquire() as conn, conn.transaction():
+        async with pooled_connection(deps.pool) as conn, conn.transaction():
             await refunds.process_refund(conn, refund_id)
     await outbox.attempt_made(deps, made)
 
@@ -42,19 +43,19 @@ async def deliver_webhook_job(
     deps: JobDeps, delivery_id: str, generation: int, attempt: int
 ) -> None:
     """A job an older payserv queued: its delivery is in the outbox; make it due now."""
-    async with deps.pool.acquire() as conn:
+    async with pooled_connection(deps.pool) as conn:
         await webhooks.make_due(conn, uuid.UUID(delivery_id))
 
 
 async def purge_idempotency_keys_job(deps: JobDeps, timestamp: int) -> None:
     """Delete Idempotency-Keys older than their 24 h."""
-    async with deps.pool.acquire() as conn:
+    async with pooled_connection(deps.pool) as conn:
         await idempotency.delete_expired_keys(conn)
 
 
 async def purge_dashboard_sessions_job(deps: JobDeps, timestamp: int) -> None:
     """Delete expired dashboard sessions (a login sweeps only its own merchant's)."""
-    async with deps.pool.acquire() as conn:
+    async with pooled_connection(deps.pool) as conn:
         purged = await sessions.purge_expired_sessions(conn)
     if purged:
         log.info("dashboard_sessions_purged", count=purged)

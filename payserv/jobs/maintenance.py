@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import structlog
 
+from payserv.database import pooled_connection
 from payserv.login_throttle import purge_expired
 from payserv.queue import JobDeps, JobSpec, every_seconds_cron
 from payserv.settings import Settings
@@ -24,7 +25,7 @@ async def retry_stalled_jobs(deps: JobDeps, timestamp: int) -> None:
 
 async def purge_login_failures(deps: JobDeps, timestamp: int) -> None:
     """Delete the failed-login counts whose 15-minute window has passed."""
-    async with deps.pool.acquire() as conn:
+    async with pooled_connection(deps.pool) as conn:
         purged = await purge_expired(conn)
     if purged:
         log.info("login_failures_purged", count=purged)

@@ -9,7 +9,7 @@ import structlog
 from procrastinate import BaseRetryStrategy, RetryDecision
 from procrastinate.jobs import Job
 
-from payserv.database import is_connection_loss
+from payserv.database import is_connection_loss, pooled_connection
 from payserv.errors import PayservError
 from payserv.polling import payments, tasks
 from payserv.polling.backoff import MAX_STATUS_CHECK_RETRIES, full_jitter_delay
@@ -66,7 +66,7 @@ def _in_seconds(seconds: float) -> datetime:
 async def check_payment_status(deps: JobDeps, payment_id: str) -> None:
     """Ask the status API once; settle, give up on a 4xx, or raise to be retried."""
     payment_uuid = uuid.UUID(payment_id)
-    async with deps.pool.acquire() as conn:
+    async with pooled_connection(deps.pool) as conn:
         retry = await payments.pending_checks(conn, payment_uuid)
     if retry is None:
         return  # already settled (or gone): a second run changes nothing
@@ -75,7 +75,7 @@ async def check_payment_status(deps: JobDeps, payment_id: str) -> None:
         final = await fetch_status(deps.http, deps.settings, payment_id)
     except (RetryableStatusError, FinalStatusError) as exc:
         # A database outage here raises before anything is counted: no check result.
-        async with deps.pool.acquire() as conn:
+        async with pooled_connection(deps.pool) as conn:
             await payments.record_check_error(conn, payment_uuid, str(exc))
         if isinstance(exc, FinalStatusError):
             log.warning("payment_status_check_refused", payment_id=payment_id, error=str(exc))
@@ -83,7 +83,7 @@ async def check_payment_status(deps: JobDeps, payment_id: str) -> None:
         if retry >= MAX_STATUS_CHECK_RETRIES:
             log.error("payment_status_check_exhausted", payment_id=payment_id, error=str(exc))
         raise StatusCheckFailed(retry, str(exc)) from exc
-    async with deps.pool.acquire() as conn:
+    async with pooled_connection(deps.pool) as conn:
         await payments.settle(conn, payment_uuid, final)
     log.info("payment_settled", payment_id=payment_id, payment_status=final)
 

@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 
 from payserv.bank.inn import inn_checksum_valid
-from payserv.gateway.signing import hex_signature
+from payserv.signatures import hex_signature
 from tests.conftest import AppFactory, UserFactory
 
 INN = "7707083893"

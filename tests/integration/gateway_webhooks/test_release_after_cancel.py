@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from payserv.gateway.delivery import pooled_connection
+from payserv.database import pooled_connection
 from tests.integration.gateway_webhooks.conftest import wait_for
 
 
