@@ -62,9 +62,10 @@ _made: ContextVar[Made | None] = ContextVar("gateway_deliveries_made", default=N
 def collecting_deliveries(lease: float = LEASE_SECONDS) -> Iterator[Made]:
     """Collect the deliveries :func:`emit_event` makes inside the block, leased to the caller.
 
-    The caller promises to attempt them once its transaction has committed (the lease keeps
-    sweepers off them meanwhile; if the caller dies, it expires). Those of a transaction that
-    rolled back were never made: attempting them records nothing.
+    The caller attempts them only when the block exits normally, after its transaction has
+    committed (the lease keeps sweepers off them meanwhile; if the caller dies, it expires).
+    An exception out of the block skips the attempts, so a block must never catch its own
+    transaction's rollback and go on: it would send webhooks for deliveries never committed.
     """
     made = Made(lease)
     token = _made.set(made)

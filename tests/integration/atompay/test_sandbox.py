@@ -3,6 +3,7 @@ sandbox's AUTH and status routes over real HTTP, and its page sends a real signe
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import asyncpg
@@ -80,6 +81,23 @@ async def test_pay_through_the_sandbox(
     # The first choice stands, as at a bank: "Fail" afterwards still sends the paid callback.
     again = await choose(client, started["atomTokenId"], "fail")
     assert "Payment received" in await deliver(client, again)
+
+
+async def test_concurrent_pay_and_fail_agree_on_one_outcome(
+    start_sandbox: Start, make_user: UserFactory, make_event: EventFactory
+) -> None:
+    client = await start_sandbox()
+    _, headers = await make_user()
+    started = await start_payment(client, headers, await make_event())
+    token = started["atomTokenId"]
+    callbacks = await asyncio.gather(*(choose(client, token, o) for o in ("pay", "fail") * 4))
+    # One choice was recorded first; every press sends that one's callback.
+    assert len({callback["encData"] for callback in callbacks}) == 1
+    pages = await asyncio.gather(*(deliver(client, callback) for callback in callbacks))
+    paid = "Payment received" in pages[0]
+    assert all(("Payment received" in page) == paid for page in pages)
+    payment = await _payment(client, headers, started["merchTxnId"])
+    assert payment["status"] == ("success" if paid else "failed")
 
 
 async def test_fail_through_the_sandbox(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import Awaitable, Callable
+
+import asyncpg
 
 from payserv.context import SETTINGS
 from payserv.shop import sandbox
@@ -47,6 +50,19 @@ async def test_idempotency_key_replays_the_first_object(start_sandbox: Start) ->
     assert (await other.json())["error"]["type"] == "idempotency_error"
     fetched = await client.get(f"{COUPONS}/{coupon['id']}", headers=AUTH)
     assert await fetched.json() == coupon
+
+
+async def test_concurrent_requests_with_one_key_make_one_object(
+    start_sandbox: Start, db: asyncpg.Connection
+) -> None:
+    client = await start_sandbox()
+    headers = {**AUTH, "Idempotency-Key": "raced"}
+    responses = await asyncio.gather(
+        *(client.post(COUPONS, data={"percent_off": "20"}, headers=headers) for _ in range(10))
+    )
+    assert [response.status for response in responses] == [200] * 10
+    assert len({(await response.json())["id"] for response in responses}) == 1
+    assert await db.fetchval("SELECT count(*) FROM stripe_sandbox_objects") == 1
 
 
 async def test_stripe_shaped_errors(start_sandbox: Start) -> None:
