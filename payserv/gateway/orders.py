@@ -28,9 +28,21 @@ MAX_NOTES_KEYS = 15
 MAX_RECEIPT_LENGTH = 40
 
 
+# Bytes below this map to the 62 characters evenly (248 = 4 × 62); the rest are skipped.
+_UNBIASED_BELOW = 256 - 256 % len(_ID_ALPHABET)
+
+
 def new_id(prefix: str) -> str:
-    """``prefix`` + 16 characters of ``[A-Za-z0-9]`` from a CSPRNG."""
-    return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(16))
+    """``prefix`` + 16 characters of ``[A-Za-z0-9]`` from a CSPRNG, uniformly.
+
+    One read of 32 random bytes (not 16 ``secrets.choice`` calls, a system call each: a
+    twentieth of an order's CPU); a byte ≥ 248 is skipped so that no character is likelier.
+    """
+    chars: list[str] = []
+    while len(chars) < 16:
+        random_bytes = secrets.token_bytes(32)
+        chars += [_ID_ALPHABET[b % len(_ID_ALPHABET)] for b in random_bytes if b < _UNBIASED_BELOW]
+    return prefix + "".join(chars[:16])
 
 
 @dataclass(frozen=True)
