@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
+import structlog
 
 from payserv.logs import configure_logging
 from tests.conftest import base_settings
@@ -41,3 +42,17 @@ def test_procrastinate_job_lines_only_at_debug(
     assert logging.getLogger("payserv.http").isEnabledFor(logging.INFO) is (
         log_level in ("INFO", "DEBUG")
     )
+
+
+@pytest.mark.parametrize(("log_level", "dropped"), [("WARNING", True), ("INFO", False)])
+def test_a_line_below_the_level_is_dropped_before_it_is_built(
+    log_level: str, dropped: bool
+) -> None:
+    configure_logging(replace(base_settings(), log_level=log_level))
+    first = structlog.get_config()["processors"][0]
+    logger = logging.getLogger("payserv.http")
+    if dropped:
+        with pytest.raises(structlog.DropEvent):
+            first(logger, "info", {"event": "http_request"})
+    else:
+        assert first(logger, "info", {"event": "http_request"}) == {"event": "http_request"}
