@@ -23,7 +23,7 @@ from payserv.gateway import sessions
 from payserv.gateway.merchants import TEST_WEBHOOK_SECRET, create_merchant
 from payserv.logs import configure_logging
 from payserv.receiver import run_receiver
-from payserv.serving import bind, wait_for_signal
+from payserv.serving import bind, freeze_startup_heap, wait_for_signal
 from payserv.settings import Settings, load_settings
 from payserv.users import create_user
 
@@ -256,6 +256,7 @@ async def run_until_signal(
     except StartupError:
         await runner.cleanup()  # a worker that started stops, the pool closes
         raise
+    freeze_startup_heap()
     log.info(
         "payserv_started",
         command=command,

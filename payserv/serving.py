@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 
 from aiohttp import web
@@ -26,3 +27,13 @@ async def wait_for_signal() -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     await stop.wait()
+
+
+def freeze_startup_heap() -> None:
+    """Hide what start-up made (modules, routes, templates, settings) from the collector.
+
+    Those objects live as long as the process; without this every full collection under
+    load walks them again (a twentieth of a request's CPU went to the collector).
+    """
+    gc.collect()
+    gc.freeze()
