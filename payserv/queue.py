@@ -25,6 +25,7 @@ from payserv.database import is_connection_loss
 from payserv.metrics import Metrics
 from payserv.reconnect import ReconnectBackoff
 from payserv.settings import Settings
+from payserv.worker import FETCH_LOOPS, run_worker
 
 log = structlog.get_logger(__name__)
 
@@ -210,7 +211,9 @@ class WorkerRunner:
     async def _run_worker(self) -> Exception | None:
         """Run the worker until it stops; the exception that stopped it, if any."""
         try:
-            await self.queue.run_worker_async(
+            await run_worker(
+                self.queue,
+                fetch_loops=min(FETCH_LOOPS, self.settings.worker_concurrency),
                 concurrency=self.settings.worker_concurrency,
                 fetch_job_polling_interval=self.settings.worker_poll_interval,
                 update_heartbeat_interval=self.settings.worker_heartbeat_interval,
@@ -235,7 +238,7 @@ class WorkerRunner:
         self._stopping.set()
         if self._task is None:
             return
-        # Cancelling run_worker_async makes Procrastinate stop gracefully: it waits for
+        # Cancelling the worker's run makes Procrastinate stop gracefully: it waits for
         # running jobs up to shutdown_graceful_timeout, then unregisters the worker.
         self._task.cancel()
         bound = self.settings.shutdown_timeout + self.stop_margin
