@@ -14,7 +14,7 @@ import structlog
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
-from payserv.database import pooled_connection
+from payserv.gateway.attempt_log import attempt_log
 from payserv.gateway.outbound import RefusedAddressError, connect_refusal, first_refusal
 from payserv.gateway.signing import signature_headers
 from payserv.gateway.webhooks import (
@@ -24,7 +24,6 @@ from payserv.gateway.webhooks import (
     SUCCESS,
     AttemptResult,
     DeliveryTarget,
-    record_attempt,
     retry_delay,
 )
 from payserv.queue import JobDeps
@@ -44,10 +43,9 @@ async def attempt_delivery(deps: JobDeps, target: DeliveryTarget) -> None:
     attempt = target.attempts + 1
     # No connection is held during the HTTP call: a slow receiver must not drain the pool.
     result = await _attempt(deps, target, attempt)
-    async with pooled_connection(deps.pool) as conn:
-        if not await record_attempt(conn, target, attempt, result):
-            log.info("webhook_attempt_stale", delivery_id=str(target.id), attempt=attempt)
-            return
+    if not await attempt_log(deps.pool).record(target, attempt, result):
+        log.info("webhook_attempt_stale", delivery_id=str(target.id), attempt=attempt)
+        return
     _log_result(target, attempt, result)
     if deps.metrics is not None:
         deps.metrics.webhook_deliveries.labels(result.status).inc()

@@ -121,28 +121,6 @@ async def claim_due(conn: asyncpg.Connection, limit: int, lease: float) -> list[
     return [from_row(DeliveryTarget, row) for row in rows]
 
 
-async def record_attempt(
-    conn: asyncpg.Connection,
-    target: DeliveryTarget,
-    attempt: int,
-    result: AttemptResult,
-) -> bool:
-    """Record ``attempt`` and end its lease; False when it was stale (a manual retry came)."""
-    recorded = await conn.fetchval(
-        query("gateway_webhooks_record_attempt"),
-        target.id,
-        target.generation,
-        attempt,
-        result.status,
-        result.response_code,
-        result.error,
-        result.next_in,
-    )
-    if recorded is None:
-        await release(conn, [target.id])
-    return recorded is not None
-
-
 async def release(conn: asyncpg.Connection, delivery_ids: list[uuid.UUID]) -> None:
     """End the leases of deliveries this process will not attempt: due, they are the sweepers'."""
     await conn.execute(query("gateway_webhooks_release"), delivery_ids)

@@ -254,21 +254,34 @@ WHERE d.id IN (
 RETURNING d.id, d.merchant_id, d.event, d.body, d.status, d.attempts, d.generation,
           m.webhook_url, m.webhook_secret_encrypted;
 
--- name: gateway_webhooks_record_attempt
--- $1 delivery id, $2 generation, $3 attempt number, $4 status after it, $5 response code,
--- $6 error, $7 seconds until the next attempt (NULL: none). Ends the lease; the next attempt
--- is the sweeper's once it is due. Conditional on generation and attempts, so an attempt
--- that a manual retry made stale (or a twin after an expired lease) records nothing.
-UPDATE webhook_deliveries
-SET attempts = $3,
-    status = $4,
-    response_code = $5,
-    last_error = $6,
+-- name: gateway_webhooks_record_attempts
+-- Parallel arrays, one element per attempt: $1 delivery ids, $2 generations, $3 attempt
+-- numbers, $4 statuses after them, $5 response codes, $6 errors, $7 seconds until the next
+-- attempt (NULL: none), for many rows in one statement (payserv/gateway/attempt_log.py).
+-- Ends each lease; the next attempt is the sweeper's once it is due. Conditional on
+-- generation and attempts, so an attempt that a manual retry made stale (or a twin after an
+-- expired lease) records nothing: returns the ids it recorded.
+-- Rows are locked in id order, so two batches can never wait for each other in a cycle.
+WITH attempt AS (
+    SELECT * FROM unnest($1::uuid[], $2::integer[], $3::integer[], $4::text[], $5::integer[],
+                         $6::text[], $7::double precision[])
+        AS a (id, generation, number, status, response_code, error, next_in)
+), locked AS (
+    SELECT d.id FROM webhook_deliveries d JOIN attempt a USING (id)
+    ORDER BY d.id FOR UPDATE OF d
+)
+UPDATE webhook_deliveries d
+SET attempts = a.number,
+    status = a.status,
+    response_code = a.response_code,
+    last_error = a.error,
     last_attempt_at = now(),
-    next_retry_at = now() + make_interval(secs => $7::double precision),
+    next_retry_at = now() + make_interval(secs => a.next_in),
     leased_until = NULL
-WHERE id = $1 AND generation = $2 AND attempts = $3 - 1 AND status = 'pending'
-RETURNING id;
+FROM attempt a, locked l
+WHERE d.id = a.id AND l.id = a.id
+  AND d.generation = a.generation AND d.attempts = a.number - 1 AND d.status = 'pending'
+RETURNING d.id;
 
 -- name: gateway_webhooks_release
 -- $1 delivery ids. Ends leases a process holds but will not use: a stale attempt's (a manual
