@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 
 import aiohttp
 import aiohttp_jinja2
@@ -116,7 +117,9 @@ async def _outbox(app: web.Application) -> AsyncIterator[None]:
 
 async def _worker(app: web.Application) -> AsyncIterator[None]:
     outbox = app[OUTBOX]
-    runner = WorkerRunner(app[QUEUE], outbox.deps, app[SETTINGS])
+    # Jobs hand what they commit to this process's outbox (their slot is free at once).
+    job_deps = replace(outbox.deps, hand_off=outbox.hand_off)
+    runner = WorkerRunner(app[QUEUE], job_deps, app[SETTINGS])
     runner.start()
     # Every worker process sweeps the outbox: retries and deliveries whose committer died.
     sweeper = asyncio.create_task(

@@ -50,6 +50,10 @@ class JobDeps:
     attempt: int = 0
     metrics: Metrics | None = None
     webhook_http: aiohttp.ClientSession | None = None
+    # The process's webhook outbox (payserv.gateway.outbox.Outbox.hand_off): it attempts
+    # what a job committed in the background, so the job's slot is free at once, however
+    # slow the merchant. None where no outbox runs: the job attempts them itself.
+    hand_off: Callable[[Any], None] | None = None
 
 
 @dataclass(frozen=True)

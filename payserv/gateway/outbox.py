@@ -27,8 +27,10 @@ from payserv.queue import JobDeps
 
 log = structlog.get_logger(__name__)
 
-# One sweep claims at most this many; a process attempts at most this many at once.
+# One sweep claims at most this many.
 SWEEP_BATCH = 50
+# A process attempts at most this many at once: its requests', its jobs' and its sweeps'.
+MAX_IN_FLIGHT = 100
 
 
 async def attempt_made(deps: JobDeps, made: Made) -> None:
@@ -80,7 +82,7 @@ class Outbox:
     At most ``concurrency`` run at once; :meth:`close` lets the running ones finish.
     """
 
-    def __init__(self, deps: JobDeps, *, concurrency: int = SWEEP_BATCH) -> None:
+    def __init__(self, deps: JobDeps, *, concurrency: int = MAX_IN_FLIGHT) -> None:
         self.deps = deps
         self._concurrency = concurrency
         self._tasks: set[asyncio.Task[None]] = set()

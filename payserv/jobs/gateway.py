@@ -1,7 +1,8 @@
 """Gateway jobs: settle a payment, process a refund, purge old keys and dashboard sessions.
 
-Settling and processing send their final-state webhook themselves, right after their
-transaction commits (DESIGN §4): one queued job per payment, none per delivery.
+Settling and processing hand their final-state webhook to the process's outbox right after
+their transaction commits (DESIGN §4): one queued job per payment, none per delivery, and
+no worker slot waits for a merchant's server.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import structlog
 
 from payserv.database import pooled_connection
 from payserv.gateway import idempotency, outbox, payments, refunds, sessions, tasks, webhooks
-from payserv.gateway.events import collecting_deliveries
+from payserv.gateway.events import Made, collecting_deliveries
 from payserv.queue import JobDeps, JobSpec, retry_through_outages
 
 log = structlog.get_logger(__name__)
@@ -28,7 +29,7 @@ async def process_payment_job(deps: JobDeps, payment_id: str) -> None:
             succeeds = payments.processor_verdict(deps.settings, payment.method)
             async with conn.transaction():
                 await payments.settle_payment(conn, payment, succeeds)
-    await outbox.attempt_made(deps, made)
+    await _send_committed(deps, made)
 
 
 async def process_refund_job(deps: JobDeps, refund_id: str) -> None:
@@ -36,7 +37,15 @@ async def process_refund_job(deps: JobDeps, refund_id: str) -> None:
     with collecting_deliveries() as made:
         async with pooled_connection(deps.pool) as conn, conn.transaction():
             await refunds.process_refund(conn, refund_id)
-    await outbox.attempt_made(deps, made)
+    await _send_committed(deps, made)
+
+
+async def _send_committed(deps: JobDeps, made: Made) -> None:
+    """The deliveries a job committed: to the process's outbox, or attempted here without one."""
+    if deps.hand_off is None:
+        await outbox.attempt_made(deps, made)
+    else:
+        deps.hand_off(made)
 
 
 async def deliver_webhook_job(
