@@ -136,24 +136,6 @@ async def get_order(conn: asyncpg.Connection, merchant_id: uuid.UUID, order_id: 
     )
 
 
-async def lock_order(conn: asyncpg.Connection, merchant_id: uuid.UUID, order_id: str) -> Order:
-    """Like :func:`get_order`, holding the row lock until the transaction ends."""
-    return await fetch_one(
-        conn,
-        Order,
-        "gateway_lock_order",
-        order_id,
-        merchant_id,
-        missing="order not found",
-        field="order_id",
-    )
-
-
-async def set_order_status(conn: asyncpg.Connection, order_id: str, status: str) -> None:
-    """Move the order to ``status`` (the caller holds the order's lock)."""
-    await conn.execute(query("gateway_set_order_status"), order_id, status)
-
-
 ORDERS = Listing("gateway_list_orders", "gateway_order_cursor", "gateway_orders")
 
 

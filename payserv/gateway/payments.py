@@ -2,7 +2,7 @@
 
 Lock order, everywhere: the order row, then the payment row. Creation holds the order's
 lock while it checks "not paid yet"; settlement holds it while it decides, so at most one
-payment of an order ever succeeds.
+payment of an order ever succeeds (each one statement: payserv/sql/gateway.sql).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import asyncpg
 import procrastinate
 import structlog
 
-from payserv.errors import BadRequestError
+from payserv.errors import BadRequestError, NotFoundError
 from payserv.fields import isoformat, require_int, require_str
 from payserv.gateway.events import emit_event, emit_events
 from payserv.gateway.instruments import card_digits, validate_card, validate_vpa
-from payserv.gateway.orders import lock_order, new_id, set_order_status
+from payserv.gateway.orders import new_id
 from payserv.gateway.rows import fetch_one, fetch_page, from_row
 from payserv.gateway.tasks import defer_payment_processing
 from payserv.listing import Listing, Page, PageRequest
@@ -151,29 +151,26 @@ async def create_payment(
     The job is scheduled ``process_in`` seconds ahead (the processor's latency) instead of
     sleeping in a worker slot.
     """
-    order = await lock_order(conn, merchant_id, new.order_id)
-    if order.status == "paid":
-        raise BadRequestError("order is already paid", field="order_id")
     row = await conn.fetchrow(
-        query("gateway_insert_payment"),
+        query("gateway_create_payment"),
         new_id("pay_"),
         merchant_id,
-        order.id,
-        order.amount,
-        order.currency,
+        new.order_id,
         new.method,
         new.vpa,
         new.card_network,
         new.card_last4,
         new.forced_outcome,
     )
+    if row is None:
+        raise NotFoundError("order not found", field="order_id")
+    if row["id"] is None:
+        raise BadRequestError("order is already paid", field="order_id")
     payment = from_row(Payment, row)
-    if order.status == "created":
-        await set_order_status(conn, order.id, "attempted")
     announced = ("payment.created", "payment.pending")
     await emit_events(conn, merchant_id, announced, {"payment": payment.to_json()})
     await defer_payment_processing(conn, queue, payment.id, delay=process_in)
-    log.info("payment_created", payment_id=payment.id, order_id=order.id, method=new.method)
+    log.info("payment_created", payment_id=payment.id, order_id=payment.order_id, method=new.method)
     return payment
 
 
@@ -195,28 +192,25 @@ async def settle_payment(
     ``succeeds`` is the processor's verdict; a test instrument or an order that is
     already paid overrides it.
     """
-    order = await lock_order(conn, payment.merchant_id, payment.order_id)
     if payment.forced_outcome is not None:
         succeeds = payment.forced_outcome == SUCCESS
-    if order.status == "paid":
-        status, description = FAILED, "order already paid"
-    elif succeeds:
-        status, description = SUCCESS, None
-    else:
-        status, description = FAILED, "payment was declined"
-    error_code = PAYMENT_FAILED if status == FAILED else None
-    # Locks the payment row (after the order's) and settles it only if still pending.
+    status = SUCCESS if succeeds else FAILED
     row = await conn.fetchrow(
-        query("gateway_settle_payment"), payment.id, status, error_code, description
+        query("gateway_settle_payment"),
+        payment.id,
+        payment.order_id,
+        status,
+        None if succeeds else PAYMENT_FAILED,
+        None if succeeds else "payment was declined",
+        PAYMENT_FAILED,
+        "order already paid",
     )
     if row is None:
         return None
     settled = from_row(Payment, row)
-    if status == SUCCESS:
-        await set_order_status(conn, order.id, "paid")
-    event = "payment.success" if status == SUCCESS else "payment.failed"
+    event = "payment.success" if settled.status == SUCCESS else "payment.failed"
     await emit_event(conn, settled.merchant_id, event, {"payment": settled.to_json()})
-    log.info("payment_settled", payment_id=payment.id, status=status)
+    log.info("payment_settled", payment_id=payment.id, status=settled.status)
     return settled
 
 

@@ -37,16 +37,6 @@ RETURNING *;
 -- $1 order id, $2 merchant_id (someone else's order is not found).
 SELECT * FROM gateway_orders WHERE id = $1 AND merchant_id = $2;
 
--- name: gateway_lock_order
--- $1 order id, $2 merchant_id. The order row lock serializes payment creation and
--- settlement: it is what makes "at most one successful payment per order" hold.
-SELECT * FROM gateway_orders WHERE id = $1 AND merchant_id = $2
-FOR UPDATE;
-
--- name: gateway_set_order_status
--- $1 order id, $2 new status.
-UPDATE gateway_orders SET status = $2, updated_at = now() WHERE id = $1;
-
 -- name: gateway_list_orders
 -- $1 merchant_id, $2 limit, $3 offset, $4 $5 the cursor's (created_at, seq) or NULL
 -- (payserv/listing.py). Newest first, ties in reverse insertion order.
@@ -62,14 +52,30 @@ SELECT created_at, seq FROM gateway_orders WHERE merchant_id = $1 AND id = $2;
 
 -- ----- payments -----
 
--- name: gateway_insert_payment
--- $1 id, $2 merchant_id, $3 order_id, $4 amount, $5 currency, $6 method, $7 vpa,
--- $8 card_network, $9 card_last4, $10 forced_outcome.
-INSERT INTO gateway_payments
-    (id, merchant_id, order_id, amount, currency, method, vpa, card_network, card_last4,
-     forced_outcome)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-RETURNING *;
+-- name: gateway_create_payment
+-- $1 id, $2 merchant_id, $3 order_id, $4 method, $5 vpa, $6 card_network, $7 card_last4,
+-- $8 forced_outcome. Creation in one statement: locks the merchant's order (the lock that
+-- makes "at most one successful payment per order" hold: settlement takes it too), and
+-- unless the order is paid inserts the payment with the order's amount and currency and
+-- marks a created order attempted. No row: the merchant has no such order. Else one row:
+-- order_status (before), and the payment's columns (NULL: the order was paid, no insert).
+WITH locked_order AS (
+    SELECT id, status, amount, currency FROM gateway_orders
+    WHERE id = $3 AND merchant_id = $2
+    FOR UPDATE
+), payment AS (
+    INSERT INTO gateway_payments
+        (id, merchant_id, order_id, amount, currency, method, vpa, card_network, card_last4,
+         forced_outcome)
+    SELECT $1, $2, id, amount, currency, $4, $5, $6, $7, $8
+    FROM locked_order WHERE status <> 'paid'
+    RETURNING *
+), attempted AS (
+    UPDATE gateway_orders SET status = 'attempted', updated_at = now()
+    WHERE id = (SELECT order_id FROM payment) AND (SELECT status FROM locked_order) = 'created'
+)
+SELECT locked_order.status AS order_status, payment.*
+FROM locked_order LEFT JOIN payment ON true;
 
 -- name: gateway_payment_by_id
 -- $1 payment id, $2 merchant_id (someone else's payment is not found).
@@ -86,13 +92,30 @@ SELECT * FROM gateway_payments WHERE id = $1 AND merchant_id = $2
 FOR UPDATE;
 
 -- name: gateway_settle_payment
--- $1 payment id, $2 status, $3 error_code, $4 error_description. Only a pending payment
--- settles: a second run of the job changes nothing. Run under the order's lock: the payment
--- row's lock, which this takes, comes after it, in that order everywhere.
-UPDATE gateway_payments
-SET status = $2, error_code = $3, error_description = $4, updated_at = now()
-WHERE id = $1 AND status = 'pending'
-RETURNING *;
+-- $1 payment id, $2 its order id, $3 the verdict's status, $4 error_code, $5 description;
+-- $6 error_code and $7 description instead when the order is already paid (then it fails).
+-- Settlement in one statement: locks the order first (as creation does, so "at most one
+-- successful payment per order" holds), then settles the payment only if still pending (a
+-- second run of the job changes nothing: no row); a success marks the order paid.
+WITH locked_order AS (
+    SELECT id, status FROM gateway_orders WHERE id = $2 FOR UPDATE
+), verdict AS (
+    SELECT CASE WHEN status = 'paid' THEN 'failed' ELSE $3 END AS status,
+           CASE WHEN status = 'paid' THEN $6 ELSE $4 END AS error_code,
+           CASE WHEN status = 'paid' THEN $7 ELSE $5 END AS error_description
+    FROM locked_order
+), settled AS (
+    UPDATE gateway_payments p
+    SET status = verdict.status, error_code = verdict.error_code,
+        error_description = verdict.error_description, updated_at = now()
+    FROM verdict
+    WHERE p.id = $1 AND p.status = 'pending'
+    RETURNING p.*
+), paid AS (
+    UPDATE gateway_orders SET status = 'paid', updated_at = now()
+    WHERE id = $2 AND EXISTS (SELECT 1 FROM settled WHERE settled.status = 'success')
+)
+SELECT * FROM settled;
 
 -- name: gateway_capture_payment
 -- $1 payment id.
