@@ -1,4 +1,5 @@
-"""The worker fetches in several loops side by side, and never runs more than its slots."""
+"""The worker adds fetch loops while jobs pile up, never runs more than its slots, and sends
+no more fetches than one loop while jobs come one at a time."""
 
 from __future__ import annotations
 
@@ -74,6 +75,36 @@ async def test_fetches_overlap_and_slots_bound_the_running_jobs(
         "AND status = 'succeeded'"
     )
     assert ran == 8
+
+
+async def test_jobs_one_at_a_time_cost_no_extra_fetches(
+    settings: Settings, dsn: str, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fetches = 0
+    original = AsyncpgConnector.execute_query_one_async
+
+    async def counted(self: AsyncpgConnector, query: str, **arguments: Any) -> dict[str, Any]:
+        nonlocal fetches
+        fetches += query_name(query) == "fetch_job"
+        return await original(self, query, **arguments)
+
+    monkeypatch.setattr(AsyncpgConnector, "execute_query_one_async", counted)
+    # Polling every 60 s: each job is fetched when its NOTIFY wakes the worker.
+    quiet = replace(settings, worker_poll_interval=60.0)
+    marker = f"one-{uuid.uuid4()}"
+    RUNNING[marker] = MOST_RUNNING[marker] = 0
+    RELEASE[marker], DONE[marker] = asyncio.Event(), asyncio.Queue()
+    RELEASE[marker].set()
+    async with running_worker(quiet, dsn, [GATED]) as (queue, _runner):
+        await _until(lambda: fetches >= 1)  # the worker's first look at an empty queue
+        for _ in range(5):
+            async with db.transaction():
+                await defer(db, queue, "tests.gated", marker=marker)
+            await asyncio.wait_for(DONE[marker].get(), timeout=10)
+            await asyncio.sleep(0.2)  # the loop looks once more and finds nothing
+    # Per job: the fetch that got it and the one that found the queue empty; four loops
+    # woken by each NOTIFY would have sent four or more.
+    assert fetches <= 1 + 2 * 5, fetches
 
 
 async def _until(condition: Any, timeout: float = 10.0) -> None:
