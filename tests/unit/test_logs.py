@@ -56,3 +56,24 @@ def test_a_line_below_the_level_is_dropped_before_it_is_built(
             first(logger, "info", {"event": "http_request"})
     else:
         assert first(logger, "info", {"event": "http_request"}) == {"event": "http_request"}
+
+
+class _Counted:
+    """A field value that counts how often a line with it was built."""
+
+    built = 0
+
+    def __repr__(self) -> str:
+        _Counted.built += 1
+        return "counted"
+
+
+@pytest.mark.parametrize(("log_level", "built"), [("WARNING", False), ("INFO", True)])
+def test_an_info_line_below_the_level_is_never_built(
+    log_level: str, built: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging(replace(base_settings(), log_level=log_level, log_format="json"))
+    _Counted.built = 0
+    structlog.get_logger("payserv.test").info("something_happened", value=_Counted())
+    assert (_Counted.built > 0) is built
+    assert ("something_happened" in capsys.readouterr().err) is built
