@@ -159,12 +159,23 @@ async def authenticate(conn: asyncpg.Connection, api_key: str, api_secret: str) 
     """The merchant of these API credentials; 401 otherwise (constant-time check)."""
     check_credentials(api_key, api_secret)
     row = await conn.fetchrow(query("gateway_merchant_by_api_key"), api_key)
-    given = hash_api_secret(api_secret)
-    # An unknown key still costs one comparison, so timing does not tell keys apart.
-    stored = row["api_secret_hash"] if row else hashlib.sha256(b"no such merchant").digest()
-    if not hmac.compare_digest(given, stored) or row is None:
-        raise AuthenticationError("Invalid API credentials")
+    require_secret(hash_api_secret(api_secret), row["api_secret_hash"] if row else None)
+    assert row is not None  # require_secret raised otherwise
     return from_row(Merchant, row)
+
+
+_NO_MERCHANT_HASH = hashlib.sha256(b"no such merchant").digest()
+
+
+def require_secret(given: bytes, stored: bytes | None) -> None:
+    """401 unless ``given`` (a secret's hash) is the ``stored`` one (None: no such key).
+
+    Compared in constant time; an unknown key still costs one comparison, so timing does
+    not tell keys apart.
+    """
+    matches = hmac.compare_digest(given, stored if stored is not None else _NO_MERCHANT_HASH)
+    if not matches or stored is None:
+        raise AuthenticationError("Invalid API credentials")
 
 
 async def parse_webhook_url(value: Any, *, allow_private: bool) -> str | None:

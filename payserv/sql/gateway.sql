@@ -33,6 +33,22 @@ INSERT INTO gateway_orders (id, merchant_id, amount, currency, receipt, notes)
 VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING *;
 
+-- name: gateway_insert_order_for_key
+-- $1 api_key, $2 SHA-256 of the API secret, $3 id, $4 amount, $5 currency, $6 receipt,
+-- $7 notes. gateway_insert_order and the merchant's authentication in one statement (an
+-- order without an Idempotency-Key): the merchant is found by its key and its stored hash,
+-- never by the secret itself. No row: no merchant has this key. Else one row: the stored
+-- hash (which the caller compares again, in constant time) and the order's columns (NULL:
+-- the hash did not match, nothing was inserted).
+WITH merchant AS (
+    SELECT id, api_secret_hash FROM merchants WHERE api_key = $1
+), inserted AS (
+    INSERT INTO gateway_orders (id, merchant_id, amount, currency, receipt, notes)
+    SELECT $3, id, $4, $5, $6, $7 FROM merchant WHERE api_secret_hash = $2
+    RETURNING *
+)
+SELECT merchant.api_secret_hash, inserted.* FROM merchant LEFT JOIN inserted ON true;
+
 -- name: gateway_order_by_id
 -- $1 order id, $2 merchant_id (someone else's order is not found).
 SELECT * FROM gateway_orders WHERE id = $1 AND merchant_id = $2;

@@ -44,6 +44,10 @@ async def test_rolled_api_secret_replaces_the_old_one_at_once(start_app: AppFact
     assert old.status == 401
     new_headers = {**MERCHANT, "X-Api-Secret": new_secret}
     assert (await client.get("/api/v1/merchant", headers=new_headers)).status == 200
+    # Also where one statement authenticates and inserts (an order without Idempotency-Key).
+    order = {"amount": 500}
+    assert (await client.post("/api/v1/orders", json=order, headers=MERCHANT)).status == 401
+    assert (await client.post("/api/v1/orders", json=order, headers=new_headers)).status == 201
     # The roll itself needs valid credentials.
     assert (await client.post("/api/v1/merchant/api-secret", headers=MERCHANT)).status == 401
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import asyncpg
 import pytest
 
 from payserv.gateway.merchants import TEST_API_KEY, TEST_MERCHANT_ID
@@ -103,6 +104,23 @@ async def test_wrong_credentials_are_401(start_app: AppFactory, headers: dict[st
         response = await client.request(method, path, json={"amount": 500}, headers=headers)
         assert response.status == 401
         assert (await response.json())["error"]["code"] == "AUTHENTICATION_ERROR"
+
+
+@pytest.mark.parametrize("idempotency_key", [None, "key-1"])
+async def test_credentials_are_checked_before_the_body_and_nothing_is_written(
+    start_app: AppFactory, db: asyncpg.Connection, idempotency_key: str | None
+) -> None:
+    # Without a key, one statement authenticates and inserts; with one, the key path does.
+    client = await start_app(run_worker=False)
+    wrong = {"X-Api-Key": TEST_API_KEY, "X-Api-Secret": "wrong"}
+    if idempotency_key is not None:
+        wrong["Idempotency-Key"] = idempotency_key
+    for body in ({"amount": 500}, {"amount": -1}, {"amount": "many"}):
+        response = await client.post("/api/v1/orders", json=body, headers=wrong)
+        assert response.status == 401, body
+    bad_body = await client.post("/api/v1/orders", data=b"{not json", headers=wrong)
+    assert bad_body.status == 401
+    assert await db.fetchval("SELECT count(*) FROM gateway_orders") == 0
 
 
 async def test_another_merchants_order_is_404_and_absent_from_lists(
