@@ -4,7 +4,8 @@
 
 Three figures on one database in one run: distinct operations over HTTP, a duplicate
 storm (one operation delivered N times) over HTTP, and the same insert-and-credit
-transaction straight through asyncpg (the baseline); the JSON reports the ratios.
+transaction straight through asyncpg (the baseline); the JSON reports the ratios. The
+distinct operations and the baseline run ROUNDS times each, alternating (the median run).
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg
 
-from bench.common import bench_database, latency_ms, payserv_server, run_concurrently
+from bench.common import (
+    ROUNDS,
+    bench_database,
+    latency_ms,
+    median_run,
+    payserv_server,
+    run_concurrently,
+)
 from bench.loadgen import load_client
 from payserv.bank.inn import inn_checksum_valid
 from payserv.database import create_pool
@@ -90,17 +98,21 @@ async def measure(url: str, dsn: str, n: int, concurrency: int) -> dict[str, Any
     """The figures against a running payserv at ``url`` whose database is ``dsn``."""
     rng = random.Random(1)
     inns = valid_inns(10, rng)
-    distinct = [operation(rng.choice(inns)) for _ in range(n)]
+    distinct = [operation(rng.choice(inns)) for _ in range(n * ROUNDS)]
     duplicate = [operation(inns[0], str(uuid.uuid4()))] * n
-    baseline_ops = [operation(rng.choice(inns)) for _ in range(n)]
+    baseline_ops = [operation(rng.choice(inns)) for _ in range(n * ROUNDS)]
     conn = await asyncpg.connect(dsn)
     try:
         credited_before = await conn.fetchval("SELECT count(*) FROM bank_balance_log")
     finally:
         await conn.close()
-    http_distinct = await over_http(url, distinct, concurrency)
+    http_runs, raw_runs = [], []
+    for start in range(0, n * ROUNDS, n):  # alternating, so both see the same machine
+        http_runs.append(await over_http(url, distinct[start : start + n], concurrency))
+        raw_runs.append(await raw_sql(dsn, baseline_ops[start : start + n], concurrency))
+    http_distinct = median_run(http_runs, "requests_per_s")
+    baseline = median_run(raw_runs, "transactions_per_s")
     http_duplicates = await over_http(url, duplicate, concurrency)
-    baseline = await raw_sql(dsn, baseline_ops, concurrency)
     conn = await asyncpg.connect(dsn)
     try:
         credited = await conn.fetchval("SELECT count(*) FROM bank_balance_log") - credited_before
@@ -120,7 +132,7 @@ async def measure(url: str, dsn: str, n: int, concurrency: int) -> dict[str, Any
         },
         # Sanity: every distinct operation and one of the duplicates credited, nothing more.
         "credits_recorded": credited,
-        "credits_expected": 2 * n + 1,
+        "credits_expected": 2 * n * ROUNDS + 1,
     }
 
 

@@ -30,6 +30,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import asyncpg
@@ -61,6 +62,17 @@ def percentiles(values: Iterable[float], points: Iterable[int] = (50, 99)) -> di
 def latency_ms(latencies: Iterable[float]) -> dict[str, float]:
     """p50/p99 of latencies in milliseconds, keyed ``p50_ms``/``p99_ms``, rounded."""
     return {f"{key}_ms": round(value, 2) for key, value in percentiles(latencies).items()}
+
+
+# Each rate next to its baseline is measured this many times, alternating with it: the
+# machine's speed drifts within minutes, so one run of each could compare two speeds.
+ROUNDS = 3
+
+
+def median_run(runs: list[dict[str, Any]], rate: str) -> dict[str, Any]:
+    """The run whose ``rate`` is the median of ``runs`` (its latencies go with it)."""
+    ordered = sorted(runs, key=lambda run: float(run[rate]))
+    return {**ordered[len(ordered) // 2], "rounds": len(runs)}
 
 
 async def run_concurrently(

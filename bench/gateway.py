@@ -7,7 +7,8 @@ Starts payserv (``TEST_MODE=true``, ``TEST_PROCESSING_DELAY=0``) on a fresh data
 local receiver, then measures:
 
 - orders: ``POST /api/v1/orders`` requests/s and latencies, next to raw asyncpg inserts of
-  the same rows with the app's own ``gateway_insert_order`` query on the same database;
+  the same rows with the app's own ``gateway_insert_order`` query on the same database
+  (ROUNDS runs of each, alternating: the median run);
 - payments: ``POST /api/v1/payments`` to the ``payment.success`` webhook arriving at the
   receiver: payments/s over the whole batch and p50/p99 of each payment's latency;
 - per payment, counted: Procrastinate jobs queued, and, with a second payserv behind a
@@ -36,9 +37,11 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
+    ROUNDS,
     bench_database,
     bench_server,
     latency_ms,
+    median_run,
     payserv_server,
     run_concurrently,
     serve_local,
@@ -192,8 +195,14 @@ async def measure(
 ) -> dict[str, Any]:
     """The figures against a payserv at ``base`` started with :func:`payserv_env`."""
     async with load_client(base, concurrency) as http:
-        order_ids, orders = await bench_orders(http, n, concurrency)
-        raw = await bench_raw_inserts(dsn, n, concurrency)
+        order_runs, raw_runs, order_ids = [], [], list[str]()
+        for _ in range(ROUNDS):  # alternating, so both see the same machine
+            ids, figures = await bench_orders(http, n, concurrency)
+            order_ids = order_ids or ids  # the payments pay the first round's orders
+            order_runs.append(figures)
+            raw_runs.append(await bench_raw_inserts(dsn, n, concurrency))
+        orders = median_run(order_runs, "requests_per_s")
+        raw = median_run(raw_runs, "inserts_per_s")
         jobs_before = await queued_jobs(dsn)
         payments = await bench_payments(http, order_ids, receiver, concurrency, timeout)
         payments["queued_jobs_per_payment"] = round((await queued_jobs(dsn) - jobs_before) / n, 2)

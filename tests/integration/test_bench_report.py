@@ -12,6 +12,8 @@ import re
 import sys
 from pathlib import Path
 
+from bench.common import ROUNDS
+
 ROWS = (
     "Bank webhook, new operation",
     "Bank webhook, duplicate storm",
@@ -72,7 +74,12 @@ async def test_bench_prints_every_figure_with_its_baseline_and_latencies(
     assert "CPUs" in lines[-1] and "PostgreSQL" in lines[-1]
 
     figures = json.loads("{" + json_text)
-    assert figures["bank"]["credits_recorded"] == figures["bank"]["credits_expected"] == 2 * N + 1
+    bank, orders = figures["bank"], figures["gateway"]["orders"]
+    # Each rate is the median of ROUNDS runs alternating with its baseline's.
+    assert bank["credits_recorded"] == bank["credits_expected"] == 2 * N * ROUNDS + 1
+    for run in (bank["distinct_operations"], bank["raw_asyncpg_credit"]):
+        assert run["rounds"] == ROUNDS
+    assert orders["http"]["rounds"] == orders["raw_sql_insert"]["rounds"] == ROUNDS
     assert figures["gateway"]["payments_to_success_webhook"]["delivered"] == N
     for topology in ("serve", "web_2_workers"):
         assert figures["gateway"]["topologies"][topology]["delivered"] == N
