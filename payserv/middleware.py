@@ -128,9 +128,7 @@ def _observe(request: web.Request, status: int, seconds: float) -> None:
     metrics = request.app.get(METRICS)
     if metrics is None:
         return
-    route = route_label(request)
-    metrics.http_requests.labels(request.method, route, str(status)).inc()
-    metrics.http_latency.labels(request.method, route).observe(seconds)
+    metrics.observe_request(request.method, route_label(request), status, seconds)
 
 
 def _unexpected(request: web.Request, exc: Exception) -> PayservError:
