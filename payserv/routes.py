@@ -9,6 +9,7 @@ from payserv.handlers import (
     bank,
     checkout,
     gateway,
+    gateway_merchant,
     openapi,
     polling,
     system,
@@ -34,19 +35,27 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/users/token/", users.issue_user_token, name="user_token")
     app.router.add_get("/users/me/", users.current_user, name="current_user")
     # ----- gateway -----
-    app.router.add_get("/api/v1/test/merchant", gateway.test_merchant, name="gateway_test_merchant")
-    app.router.add_get("/api/v1/merchant", gateway.merchant_detail, name="gateway_merchant")
-    app.router.add_patch("/api/v1/merchant", gateway.merchant_update)
+    app.router.add_get(
+        "/api/v1/test/merchant", gateway_merchant.test_merchant, name="gateway_test_merchant"
+    )
+    app.router.add_get(
+        "/api/v1/merchant", gateway_merchant.merchant_detail, name="gateway_merchant"
+    )
+    app.router.add_patch("/api/v1/merchant", gateway_merchant.merchant_update)
     app.router.add_post(
-        "/api/v1/merchant/api-secret", gateway.merchant_api_secret, name="gateway_api_secret"
+        "/api/v1/merchant/api-secret",
+        gateway_merchant.merchant_api_secret,
+        name="gateway_api_secret",
     )
     app.router.add_post(
         "/api/v1/merchant/webhook-secret",
-        gateway.merchant_webhook_secret,
+        gateway_merchant.merchant_webhook_secret,
         name="gateway_webhook_secret",
     )
     app.router.add_post(
-        "/api/v1/merchant/webhook-test", gateway.merchant_webhook_test, name="gateway_webhook_test"
+        "/api/v1/merchant/webhook-test",
+        gateway_merchant.merchant_webhook_test,
+        name="gateway_webhook_test",
     )
     app.router.add_post("/api/v1/orders", gateway.order_create, name="gateway_orders")
     app.router.add_get("/api/v1/orders", gateway.order_list)
