@@ -40,8 +40,9 @@ class GrowingFetchWorker(worker.Worker):
             await super()._fetch_and_process_jobs()
             while self._extra_loops:
                 await asyncio.wait(set(self._extra_loops))
-        except asyncio.CancelledError:
-            # Stopping: the extra loops stop where Procrastinate's own loop stops.
+        except BaseException:
+            # Stopping (cancelled), or the first loop lost the database: the extra loops
+            # stop with it, never fetching for a worker that is going away.
             for loop in self._extra_loops:
                 loop.cancel()
             raise
