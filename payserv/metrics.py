@@ -8,7 +8,6 @@ number of series stays bounded.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -29,7 +28,7 @@ class Metrics:
     queue_depth: Gauge
     # (method, route, status) → its request counter and latency histogram: ``labels()``
     # validates and locks on every call, 1.5 % of a request's CPU; the series are bounded.
-    _http_series: dict[tuple[str, str, int], tuple[Any, Any]] = field(
+    _http_series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = field(
         default_factory=dict, compare=False, repr=False
     )
 

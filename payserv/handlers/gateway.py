@@ -39,10 +39,14 @@ GetObject = Callable[[asyncpg.Connection, uuid.UUID, str], Awaitable[JsonObject]
 ListPage = Callable[[asyncpg.Connection, uuid.UUID, PageRequest], Awaitable[Page[Any]]]
 
 
+def api_credentials(request: web.Request) -> tuple[str, str]:
+    """``X-Api-Key`` and ``X-Api-Secret`` as given (empty when missing)."""
+    return request.headers.get("X-Api-Key", ""), request.headers.get("X-Api-Secret", "")
+
+
 async def require_merchant(request: web.Request) -> merchants.Merchant:
     """The merchant of ``X-Api-Key``/``X-Api-Secret``; 401 otherwise."""
-    api_key = request.headers.get("X-Api-Key", "")
-    api_secret = request.headers.get("X-Api-Secret", "")
+    api_key, api_secret = api_credentials(request)
     merchants.check_credentials(api_key, api_secret)  # before taking a connection
     async with request.app[POOL].acquire() as conn:
         return await merchants.authenticate(conn, api_key, api_secret)
@@ -130,8 +134,7 @@ async def _order_create_in_one_statement(request: web.Request) -> web.Response:
         # nothing about the body from its errors.
         await require_merchant(request)
         raise
-    api_key = request.headers.get("X-Api-Key", "")
-    api_secret = request.headers.get("X-Api-Secret", "")
+    api_key, api_secret = api_credentials(request)
     async with request.app[POOL].acquire() as conn:
         order = await orders.create_order_for_key(conn, api_key, api_secret, new)
     return json_response(order.to_json(), status=201)
