@@ -74,7 +74,7 @@ SELECT created_at, seq FROM gateway_orders WHERE merchant_id = $1 AND id = $2;
 -- makes "at most one successful payment per order" hold: settlement takes it too), and
 -- unless the order is paid inserts the payment with the order's amount and currency and
 -- marks a created order attempted. No row: the merchant has no such order. Else one row:
--- order_status (before), and the payment's columns (NULL: the order was paid, no insert).
+-- the payment's columns (NULL: the order was paid, nothing was inserted).
 WITH locked_order AS (
     SELECT id, status, amount, currency FROM gateway_orders
     WHERE id = $3 AND merchant_id = $2
@@ -90,8 +90,7 @@ WITH locked_order AS (
     UPDATE gateway_orders SET status = 'attempted', updated_at = now()
     WHERE id = (SELECT order_id FROM payment) AND (SELECT status FROM locked_order) = 'created'
 )
-SELECT locked_order.status AS order_status, payment.*
-FROM locked_order LEFT JOIN payment ON true;
+SELECT payment.* FROM locked_order LEFT JOIN payment ON true;
 
 -- name: gateway_payment_by_id
 -- $1 payment id, $2 merchant_id (someone else's payment is not found).
