@@ -25,7 +25,7 @@ from payserv.database import is_connection_loss
 from payserv.metrics import Metrics
 from payserv.reconnect import ReconnectBackoff
 from payserv.settings import Settings
-from payserv.worker import FETCH_LOOPS, run_worker
+from payserv.worker import run_worker
 
 log = structlog.get_logger(__name__)
 
@@ -217,7 +217,6 @@ class WorkerRunner:
         try:
             await run_worker(
                 self.queue,
-                fetch_loops=min(FETCH_LOOPS, self.settings.worker_concurrency),
                 concurrency=self.settings.worker_concurrency,
                 fetch_job_polling_interval=self.settings.worker_poll_interval,
                 update_heartbeat_interval=self.settings.worker_heartbeat_interval,

@@ -1,78 +1,123 @@
-"""Procrastinate's worker, with more fetch loops while jobs pile up.
+"""Procrastinate's worker, fetching as many jobs as it has free slots in one statement.
 
-Procrastinate's worker fetches jobs one at a time, and each fetch takes a few turns of the
-event loop (a semaphore task, a wait on two tasks, the query). In ``serve`` the same loop
-answers HTTP, and under load a turn takes milliseconds: measured with 16 clients creating
-payments, one loop fetched ~30 jobs/s while 220/s were queued, so the queue only grew.
+Procrastinate's worker fetches one job per round trip, and each fetch takes a few turns of
+the event loop (a semaphore task, a wait on two tasks, the query). In ``serve`` the same
+loop answers HTTP, and under load a turn takes milliseconds: measured with 16 clients
+creating payments, the worker settled ~80 payments/s while 220/s were queued, with most of
+its slots idle, and only caught up once the load stopped.
 
-So when more jobs run at once than loops fetch, the worker starts another loop (up to
-``fetch_loops``), sharing the worker's slots (its semaphore: never more than
-``concurrency`` jobs). A loop ends when it finds the queue empty. A worker that gets one
-job at a time keeps one loop, and sends no more fetches than Procrastinate's own: many
-workers woken by each NOTIFY would otherwise all send empty fetches.
+So this worker waits for one free slot, takes every other free one, and fetches that many
+jobs in one statement (:data:`FETCH_JOBS`: Procrastinate's own fetch function, called again
+while it finds jobs). Fewer jobs than slots means the queue is empty, so a worker woken for
+one job sends one fetch, not two.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import procrastinate
-from procrastinate import job_context, worker
+from procrastinate import job_context, jobs, utils, worker
 
-# Enough to keep 10 slots busy under HTTP load in one `serve` process (measured: 4 loops
-# settled about three times as many payments during the load as one).
-FETCH_LOOPS = 4
+# procrastinate_fetch_job_v2 (what Procrastinate's fetch_job query calls) claims the next
+# job, or returns a row of NULLs; each call sees the jobs the calls before it claimed.
+FETCH_JOBS = """
+WITH RECURSIVE fetched (number, job) AS (
+    SELECT 1, procrastinate_fetch_job_v2(%(queues)s::varchar[], %(worker_id)s)
+    UNION ALL
+    SELECT number + 1, procrastinate_fetch_job_v2(%(queues)s::varchar[], %(worker_id)s)
+        FROM fetched
+        WHERE number < %(wanted)s AND (job).id IS NOT NULL
+)
+SELECT (job).id, (job).status, (job).task_name, (job).priority, (job).lock,
+       (job).queueing_lock, (job).args, (job).scheduled_at, (job).queue_name,
+       (job).attempts, (job).worker_id
+    FROM fetched
+    WHERE (job).id IS NOT NULL
+    ORDER BY number
+"""
 
 
-class GrowingFetchWorker(worker.Worker):
-    """A ``procrastinate.worker.Worker`` that fetches in up to ``fetch_loops`` loops."""
-
-    def __init__(self, *, fetch_loops: int = FETCH_LOOPS, **options: Any) -> None:
-        super().__init__(**options)
-        self.fetch_loops = fetch_loops
-        self._extra_loops: set[asyncio.Task[None]] = set()
-        self._extra_loop_error: BaseException | None = None
+class BatchFetchWorker(worker.Worker):
+    """A ``procrastinate.worker.Worker`` that fills all its free slots with one fetch."""
 
     async def _fetch_and_process_jobs(self) -> None:
-        # Procrastinate 3.10's loop: fetches until the queue is empty or the worker stops.
+        # Replaces Procrastinate 3.10's loop of the same name: fetch and start jobs until
+        # the queue is empty or the worker stops.
+        while not self._stop_event.is_set():
+            slots = await self._take_free_slots()
+            if not slots:
+                return  # stopping
+            try:
+                fetched = await self._fetch_jobs(slots)
+            except BaseException:
+                self._release_slots(slots)
+                raise
+            finally:
+                self._new_job_event.clear()
+            self._release_slots(slots - len(fetched))
+            # Started even when stopping: they are "doing" now, and the shutdown waits for them.
+            for job in fetched:
+                self._start_job(job)
+            if len(fetched) < slots:
+                return  # the queue is empty
+
+    async def _take_free_slots(self) -> int:
+        """Wait for a free slot, then take every other free one; 0 when the worker stops."""
+        first = asyncio.create_task(self._job_semaphore.acquire())
         try:
-            await super()._fetch_and_process_jobs()
-            while self._extra_loops:
-                await asyncio.wait(set(self._extra_loops))
-        except BaseException:
-            # Stopping (cancelled), or the first loop lost the database: the extra loops
-            # stop with it, never fetching for a worker that is going away.
-            for loop in self._extra_loops:
-                loop.cancel()
-            raise
-        # An extra loop's failure (a lost database) stops the worker as the first loop's would.
-        error, self._extra_loop_error = self._extra_loop_error, None
-        if error is not None:
-            raise error
-
-    async def _process_job(self, context: job_context.JobContext) -> None:
-        # Called as each fetched job starts: more jobs running than loops fetching means the
-        # queue holds more than one loop keeps up with.
-        loops = 1 + len(self._extra_loops)
-        if len(self._running_jobs) > loops and loops < self.fetch_loops:
-            self._start_loop()
-        await super()._process_job(context)
-
-    def _start_loop(self) -> None:
+            await utils.wait_any(first, self._stop_event.wait())
+        finally:
+            if self._stop_event.is_set() and first.done() and not first.cancelled():
+                self._job_semaphore.release()
         if self._stop_event.is_set():
-            return
-        loop = asyncio.create_task(super()._fetch_and_process_jobs(), name="payserv-fetch-loop")
-        self._extra_loops.add(loop)  # the event loop keeps only a weak reference to a task
-        loop.add_done_callback(self._loop_ended)
+            return 0
+        slots = 1
+        while not self._job_semaphore.locked():
+            await self._job_semaphore.acquire()  # returns at once: a slot is free
+            slots += 1
+        return slots
 
-    def _loop_ended(self, loop: asyncio.Task[None]) -> None:
-        self._extra_loops.discard(loop)
-        if not loop.cancelled() and loop.exception() is not None:
-            self._extra_loop_error = self._extra_loop_error or loop.exception()
+    def _release_slots(self, count: int) -> None:
+        for _ in range(count):
+            self._job_semaphore.release()
+
+    async def _fetch_jobs(self, wanted: int) -> list[jobs.Job]:
+        assert self.worker_id is not None
+        rows = await self.app.job_manager.connector.execute_query_all_async(
+            FETCH_JOBS,
+            queues=list(self.queues) if self.queues is not None else None,
+            worker_id=self.worker_id,
+            wanted=wanted,
+        )
+        return [jobs.Job.from_row(row) for row in rows]
+
+    def _start_job(self, job: jobs.Job) -> None:
+        # As Procrastinate's loop starts each job it fetched; its slot is freed when it ends.
+        job_id = job.id
+        context = job_context.JobContext(
+            app=self.app,
+            worker_name=self.worker_name,
+            worker_queues=self.queues,
+            additional_context=dict(self.additional_context or {}),
+            job=job,
+            abort_reason=lambda: self._job_ids_to_abort.get(job_id) if job_id else None,
+            start_timestamp=time.time(),
+        )
+        task = asyncio.create_task(
+            self._process_job(context), name=f"process job {job.task_name}[{job_id}]"
+        )
+        self._running_jobs[task] = context
+        task.add_done_callback(self._job_ended)
+
+    def _job_ended(self, task: asyncio.Task[Any]) -> None:
+        del self._running_jobs[task]
+        self._job_semaphore.release()
 
 
-async def run_worker(app: procrastinate.App, *, fetch_loops: int, **options: Any) -> None:
-    """Like ``app.run_worker_async(**options)``, with :class:`GrowingFetchWorker`."""
+async def run_worker(app: procrastinate.App, **options: Any) -> None:
+    """Like ``app.run_worker_async(**options)``, with :class:`BatchFetchWorker`."""
     app.perform_import_paths()
-    await GrowingFetchWorker(app=app, fetch_loops=fetch_loops, **options).run()
+    await BatchFetchWorker(app=app, **options).run()
