@@ -174,35 +174,21 @@ async def create_payment(
     return payment
 
 
-async def payment_to_settle(conn: asyncpg.Connection, payment_id: str) -> Payment | None:
-    """The payment as the processing job first reads it, outside its transaction.
-
-    What settling needs from it (method, merchant, order, forced outcome) never changes;
-    the status is checked again by the settling UPDATE itself.
-    """
-    row = await conn.fetchrow(query("gateway_payment_for_job"), payment_id)
-    return from_row(Payment, row) if row else None
-
-
 async def settle_payment(
-    conn: asyncpg.Connection, payment: Payment, succeeds: bool
+    conn: asyncpg.Connection, payment_id: str, *, upi_succeeds: bool, card_succeeds: bool
 ) -> Payment | None:
     """Settle the payment if still pending (caller's transaction); None if already settled.
 
-    ``succeeds`` is the processor's verdict; a test instrument or an order that is
-    already paid overrides it.
+    The processor's verdict for the payment's method decides, unless a test instrument or
+    an order that is already paid overrides it.
     """
-    if payment.forced_outcome is not None:
-        succeeds = payment.forced_outcome == SUCCESS
-    status = SUCCESS if succeeds else FAILED
     row = await conn.fetchrow(
         query("gateway_settle_payment"),
-        payment.id,
-        payment.order_id,
-        status,
-        None if succeeds else PAYMENT_FAILED,
-        None if succeeds else "payment was declined",
+        payment_id,
+        upi_succeeds,
+        card_succeeds,
         PAYMENT_FAILED,
+        "payment was declined",
         "order already paid",
     )
     if row is None:
@@ -210,7 +196,7 @@ async def settle_payment(
     settled = from_row(Payment, row)
     event = "payment.success" if settled.status == SUCCESS else "payment.failed"
     await emit_event(conn, settled.merchant_id, event, {"payment": settled.to_json()})
-    log.info("payment_settled", payment_id=payment.id, status=settled.status)
+    log.info("payment_settled", payment_id=payment_id, status=settled.status)
     return settled
 
 

@@ -21,14 +21,13 @@ log = structlog.get_logger(__name__)
 
 async def process_payment_job(deps: JobDeps, payment_id: str) -> None:
     """Settle the payment; a second run (retry, stalled job) finds it settled and stops."""
+    upi_succeeds = payments.processor_verdict(deps.settings, "upi")
+    card_succeeds = payments.processor_verdict(deps.settings, "card")
     with collecting_deliveries() as made:
-        async with pooled_connection(deps.pool) as conn:
-            payment = await payments.payment_to_settle(conn, payment_id)
-            if payment is None:
-                return
-            succeeds = payments.processor_verdict(deps.settings, payment.method)
-            async with conn.transaction():
-                await payments.settle_payment(conn, payment, succeeds)
+        async with pooled_connection(deps.pool) as conn, conn.transaction():
+            await payments.settle_payment(
+                conn, payment_id, upi_succeeds=upi_succeeds, card_succeeds=card_succeeds
+            )
     await _send_committed(deps, made)
 
 

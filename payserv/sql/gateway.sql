@@ -107,28 +107,41 @@ SELECT * FROM gateway_payments WHERE id = $1 AND merchant_id = $2
 FOR UPDATE;
 
 -- name: gateway_settle_payment
--- $1 payment id, $2 its order id, $3 the verdict's status, $4 error_code, $5 description;
--- $6 error_code and $7 description instead when the order is already paid (then it fails).
--- Settlement in one statement: locks the order first (as creation does, so "at most one
--- successful payment per order" holds), then settles the payment only if still pending (a
--- second run of the job changes nothing: no row); a success marks the order paid.
-WITH locked_order AS (
-    SELECT id, status FROM gateway_orders WHERE id = $2 FOR UPDATE
+-- $1 payment id; $2, $3 the processor's verdict were it upi, were it card; $4 a failure's
+-- error_code, $5 its description when declined, $6 when the order is already paid.
+-- Settlement in one statement: locks the payment's order first (as creation does, so "at
+-- most one successful payment per order" holds), then settles the payment only if still
+-- pending (a second run of the job changes nothing: no row). A test instrument's
+-- forced_outcome wins over the verdict, an order already paid over both; a success marks
+-- the order paid.
+WITH payment AS (
+    SELECT order_id, method, forced_outcome FROM gateway_payments WHERE id = $1
+), locked_order AS (
+    SELECT status FROM gateway_orders WHERE id = (SELECT order_id FROM payment) FOR UPDATE
 ), verdict AS (
-    SELECT CASE WHEN status = 'paid' THEN 'failed' ELSE $3 END AS status,
-           CASE WHEN status = 'paid' THEN $6 ELSE $4 END AS error_code,
-           CASE WHEN status = 'paid' THEN $7 ELSE $5 END AS error_description
-    FROM locked_order
+    SELECT CASE
+               WHEN o.status = 'paid' THEN 'failed'
+               WHEN p.forced_outcome IS NOT NULL THEN p.forced_outcome
+               WHEN CASE p.method WHEN 'upi' THEN $2::boolean ELSE $3::boolean END THEN 'success'
+               ELSE 'failed'
+           END AS status,
+           o.status = 'paid' AS order_paid
+    FROM payment p, locked_order o
 ), settled AS (
     UPDATE gateway_payments p
-    SET status = verdict.status, error_code = verdict.error_code,
-        error_description = verdict.error_description, updated_at = now()
-    FROM verdict
+    SET status = v.status,
+        error_code = CASE WHEN v.status = 'failed' THEN $4 END,
+        error_description = CASE
+            WHEN v.status = 'success' THEN NULL WHEN v.order_paid THEN $6 ELSE $5
+        END,
+        updated_at = now()
+    FROM verdict v
     WHERE p.id = $1 AND p.status = 'pending'
     RETURNING p.*
 ), paid AS (
     UPDATE gateway_orders SET status = 'paid', updated_at = now()
-    WHERE id = $2 AND EXISTS (SELECT 1 FROM settled WHERE settled.status = 'success')
+    WHERE id = (SELECT order_id FROM payment)
+      AND EXISTS (SELECT 1 FROM settled WHERE settled.status = 'success')
 )
 SELECT * FROM settled;
 

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from payserv.gateway import payments
 from tests.conftest import AppFactory
 from tests.integration.gateway.conftest import (
     MERCHANT,
@@ -202,6 +203,50 @@ async def test_paid_order_rejects_new_payments(start_app: AppFactory) -> None:
     response = await client.post("/api/v1/payments", json=body, headers=MERCHANT)
     assert response.status == 400
     assert (await response.json())["error"]["code"] == "BAD_REQUEST_ERROR"
+
+
+@pytest.mark.parametrize(("upi_succeeds", "card_succeeds"), [(True, False), (False, True)])
+async def test_the_verdict_for_the_payments_own_method_decides(
+    start_app: AppFactory, db: asyncpg.Connection, upi_succeeds: bool, card_succeeds: bool
+) -> None:
+    # The job draws a verdict for each method; settling picks the payment's own.
+    client = await start_app(run_worker=False)
+    by_upi = await create_payment(client, (await create_order(client))["id"])
+    by_card = await create_payment(
+        client, (await create_order(client))["id"], method="card", card=card()
+    )
+    for payment in (by_upi, by_card):
+        async with db.transaction():
+            await payments.settle_payment(
+                db, payment["id"], upi_succeeds=upi_succeeds, card_succeeds=card_succeeds
+            )
+    statuses = dict(await db.fetch("SELECT method, status FROM gateway_payments"))
+    outcome = {True: "success", False: "failed"}
+    assert statuses == {"upi": outcome[upi_succeeds], "card": outcome[card_succeeds]}
+    declined = await db.fetchrow("SELECT * FROM gateway_payments WHERE status = 'failed'")
+    assert (declined["error_code"], declined["error_description"]) == (
+        "PAYMENT_FAILED",
+        "payment was declined",
+    )
+
+
+async def test_a_test_instrument_wins_over_the_verdict_and_settles_once(
+    start_app: AppFactory, db: asyncpg.Connection
+) -> None:
+    client = await start_app(run_worker=False)
+    order = await create_order(client)
+    payment = await create_payment(client, order["id"], vpa="failure@razorpay")
+    async with db.transaction():
+        first = await payments.settle_payment(
+            db, payment["id"], upi_succeeds=True, card_succeeds=True
+        )
+    async with db.transaction():
+        second = await payments.settle_payment(
+            db, payment["id"], upi_succeeds=True, card_succeeds=True
+        )
+    assert first is not None and first.status == "failed"
+    assert second is None  # already settled: nothing changes
+    assert await db.fetchval("SELECT status FROM gateway_orders") == "attempted"
 
 
 async def test_concurrent_payments_of_one_order_settle_at_most_one_success(
