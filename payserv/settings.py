@@ -35,7 +35,7 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     db_pool_size: int = 20
     db_retry_seconds: float = 90.0
-    worker_concurrency: int = 10
+    worker_concurrency: int = 50
     worker_poll_interval: float = 0.25
     worker_heartbeat_interval: float = 5.0
     stalled_job_seconds: float = 30.0
