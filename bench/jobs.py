@@ -1,9 +1,10 @@
-"""Job throughput: payserv's asyncpg connector next to Procrastinate's stock psycopg one.
+"""Job throughput: payserv's asyncpg connector next to Procrastinate's stock psycopg one,
+and payserv's worker (one fetch per batch of free slots) next to Procrastinate's stock one.
 
     python bench/jobs.py --jobs 2000 --repeat 3
 
-Both run a no-op task on the same PostgreSQL, each on a freshly migrated database,
-interleaved; the JSON reports medians of defers/s and jobs/s and the ratio.
+All run a no-op task on the same PostgreSQL, each on a freshly migrated database,
+interleaved; the JSON reports medians of defers/s and jobs/s and the ratios.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from payserv.database import connect, create_pool
 from payserv.logs import configure_logging
 from payserv.queue import JobDeps, JobSpec, build_queue_app
 from payserv.settings import Settings
+from payserv.worker import run_worker
 from tests.helpers.db import admin_connect, with_database
 
 
@@ -40,7 +42,10 @@ async def _noop(deps: JobDeps) -> None:
 
 
 NOOP = JobSpec(name="bench.noop", function=_noop)
-SETTINGS = Settings(database_url="postgresql://unused", secret_key="bench", worker_concurrency=10)
+CONCURRENCY = 10
+SETTINGS = Settings(
+    database_url="postgresql://unused", secret_key="bench", worker_concurrency=CONCURRENCY
+)
 
 
 @asynccontextmanager
@@ -62,8 +67,9 @@ async def fresh_database(server_dsn: str) -> AsyncIterator[str]:
         await admin.close()
 
 
-async def run_asyncpg(dsn: str, jobs: int) -> tuple[float, float]:
-    """(defers/s, jobs/s) through payserv's connector."""
+async def run_asyncpg(dsn: str, jobs: int, *, batch_fetch: bool = False) -> tuple[float, float]:
+    """(defers/s, jobs/s) through payserv's connector, run by Procrastinate's worker or
+    (``batch_fetch``) by payserv's."""
     pool = await create_pool(dsn, 12)
     app = build_queue_app(dsn, SETTINGS, [NOOP])
     await app.open_async(pool=pool)
@@ -73,9 +79,10 @@ async def run_asyncpg(dsn: str, jobs: int) -> tuple[float, float]:
     defer_seconds = time.perf_counter() - started
     deps = JobDeps(pool, SETTINGS, app, None)  # type: ignore[arg-type]
     started = time.perf_counter()
-    await app.run_worker_async(
+    await (run_worker if batch_fetch else procrastinate.App.run_worker_async)(
+        app,
         wait=False,
-        concurrency=10,
+        concurrency=CONCURRENCY,
         additional_context={"deps": deps},
         install_signal_handlers=False,
         listen_notify=False,
@@ -103,7 +110,7 @@ async def run_psycopg(dsn: str, jobs: int) -> tuple[float, float]:
         defer_seconds = time.perf_counter() - started
         started = time.perf_counter()
         await app.run_worker_async(
-            wait=False, concurrency=10, install_signal_handlers=False, listen_notify=False
+            wait=False, concurrency=CONCURRENCY, install_signal_handlers=False, listen_notify=False
         )
         run_seconds = time.perf_counter() - started
     return jobs / defer_seconds, jobs / run_seconds
@@ -114,11 +121,17 @@ def _libpq_dsn(dsn: str) -> str:
     return dsn.replace("postgres:@", "postgres@")
 
 
+async def run_payserv_worker(dsn: str, jobs: int) -> tuple[float, float]:
+    """(defers/s, jobs/s) through payserv's connector and payserv's worker."""
+    return await run_asyncpg(dsn, jobs, batch_fetch=True)
+
+
 async def measure(server_dsn: str, jobs: int, repeat: int) -> dict[str, Any]:
-    """Run both connectors ``repeat`` times, interleaved so drift hits both alike."""
-    results: dict[str, list[tuple[float, float]]] = {"asyncpg": [], "psycopg": []}
+    """Run each ``repeat`` times, interleaved so drift hits all alike."""
+    runners = {"asyncpg": run_asyncpg, "psycopg": run_psycopg, "payserv_worker": run_payserv_worker}
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in runners}
     for _ in range(repeat):
-        for name, runner in (("asyncpg", run_asyncpg), ("psycopg", run_psycopg)):
+        for name, runner in runners.items():
             async with fresh_database(server_dsn) as dsn:
                 results[name].append(await runner(dsn, jobs))
     return _report(results, jobs, repeat)
@@ -140,7 +153,7 @@ def _report(
         "benchmark": "jobs",
         "jobs": jobs,
         "repeat": repeat,
-        "concurrency": 10,
+        "concurrency": CONCURRENCY,
     }
     for name in results:
         report[name] = {"defers_per_s": median(name, 0), "jobs_per_s": median(name, 1)}
@@ -148,6 +161,10 @@ def _report(
         "defers": round(report["asyncpg"]["defers_per_s"] / report["psycopg"]["defers_per_s"], 2),
         "jobs": round(report["asyncpg"]["jobs_per_s"] / report["psycopg"]["jobs_per_s"], 2),
     }
+    # Same connector, same slots: what fetching a batch per statement gains.
+    report["ratio_payserv_worker_over_stock_worker"] = round(
+        report["payserv_worker"]["jobs_per_s"] / report["asyncpg"]["jobs_per_s"], 2
+    )
     return report
 
 

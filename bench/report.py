@@ -170,6 +170,13 @@ def rows(results: dict[str, Any]) -> list[Row]:
             job["psycopg"]["jobs_per_s"],
         ),
         Row(
+            "No-op job run (payserv's worker: a fetch fills every free slot)",
+            "jobs/s",
+            job["payserv_worker"]["jobs_per_s"],
+            "Procrastinate's worker, same connector",
+            job["asyncpg"]["jobs_per_s"],
+        ),
+        Row(
             "Pool checkout (acquire, SELECT 1, release)",
             "checkouts/s",
             checkouts["payserv"],
