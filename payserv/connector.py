@@ -2,7 +2,8 @@
 
 Procrastinate ships only psycopg connectors; this one lets handlers defer a job on the
 connection of their own transaction (``configure(connection=conn)``), so a row and its
-job commit or roll back together. Facts it relies on: shared/notes/procrastinate-on-asyncpg.md.
+job commit or roll back together. Jobs that end together (a worker runs many at once) are
+finished by one statement. Facts it relies on: shared/notes/procrastinate-on-asyncpg.md.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from procrastinate import exceptions, manager
 from procrastinate import sql as procrastinate_sql
 from procrastinate.connector import BaseAsyncConnector, Notify
 
+from payserv.batching import Batcher
 from payserv.database import CONNECTION_ERRORS, conflicting_value, is_connection_loss
 from payserv.listener import ListenTimings, listen_forever
 
@@ -74,6 +76,25 @@ _QUERY_NAMES: dict[str, str] = {sql: name for name, sql in procrastinate_sql.que
 _JOB_END_QUERIES = frozenset({"finish_job", "retry_job"})
 _ALREADY_RECORDED = "Job was not found or"
 
+# finish_job for a batch of jobs: Procrastinate's function once per job, in the order given.
+FINISH_JOBS = """
+SELECT procrastinate_finish_job_v1(job.id, job.status::procrastinate_job_status, job.delete_job)
+    FROM unnest($1::bigint[], $2::text[], $3::boolean[]) AS job (id, status, delete_job)
+"""
+
+
+@dataclasses.dataclass(frozen=True)
+class JobFinish:
+    """finish_job's arguments: how one job ended."""
+
+    job_id: int
+    status: str
+    delete_job: bool
+
+    @classmethod
+    def from_arguments(cls, arguments: dict[str, Any]) -> JobFinish:
+        return cls(arguments["job_id"], arguments["status"], arguments["delete_job"])
+
 
 def query_name(query: str) -> str | None:
     """The name of one of Procrastinate's queries in its queries.sql, None for other SQL."""
@@ -113,6 +134,10 @@ class AsyncpgConnector(BaseAsyncConnector):
         self.listen = listen or ListenTimings()
         self._pool: asyncpg.Pool | None = None
         self._owns_pool = False
+        # Jobs that end together (a worker runs many at once) are finished by one statement.
+        self._finishes: Batcher[JobFinish, None] = Batcher(
+            self._finish_jobs, name="payserv-job-finishes"
+        )
 
     async def open_async(self, pool: asyncpg.Pool | None = None) -> None:
         if pool is None:
@@ -187,6 +212,10 @@ class AsyncpgConnector(BaseAsyncConnector):
         raise AssertionError("unreachable")
 
     async def execute_query_async(self, query: str, **arguments: Any) -> None:
+        if query_name(query) == "finish_job":
+            finish = JobFinish.from_arguments(arguments)
+            await self._record_job_end(lambda: self._finishes.submit(finish))
+            return
         if not arguments:
             # The schema script has many statements: only the simple protocol runs it.
             sql, args = query.replace("%%", "%"), []
@@ -199,13 +228,46 @@ class AsyncpgConnector(BaseAsyncConnector):
                 await conn.execute(sql, *args)
 
         if records_job_end(query):
-            await self._record_job_end(execute)
+            await self._record_job_end(lambda: self._on_pooled(execute))
         else:
             await self._on_pooled(execute)
 
-    async def _record_job_end(
-        self, execute: Callable[[asyncpg.Connection], Awaitable[None]]
-    ) -> None:
+    async def _finish_jobs(self, finishes: list[JobFinish]) -> list[Exception | None]:
+        """Record how these jobs ended, by one statement.
+
+        One job's failure (not "doing" any more) fails the statement for all: then each is
+        recorded on its own, so that each gets its own outcome.
+        """
+        try:
+            await self._finish(finishes)
+        except exceptions.ConnectorException as exc:
+            if len(finishes) == 1 or is_connection_loss(exc):
+                raise
+            return [await self._finish_alone(finish) for finish in finishes]
+        return [None] * len(finishes)
+
+    async def _finish_alone(self, finish: JobFinish) -> Exception | None:
+        try:
+            await self._finish([finish])
+        except exceptions.ConnectorException as exc:
+            return exc
+        return None
+
+    async def _finish(self, finishes: list[JobFinish]) -> None:
+        ordered = sorted(finishes, key=lambda finish: finish.job_id)  # rows locked in id order
+
+        async def execute(conn: asyncpg.Connection) -> None:
+            with _wrap_exceptions():
+                await conn.execute(
+                    FINISH_JOBS,
+                    [finish.job_id for finish in ordered],
+                    [finish.status for finish in ordered],
+                    [finish.delete_job for finish in ordered],
+                )
+
+        await self._on_pooled(execute)
+
+    async def _record_job_end(self, record: Callable[[], Awaitable[None]]) -> None:
         """Record a job's end, waiting out an outage of up to ``retry_seconds``.
 
         If this is lost, the job stays ``doing`` under a worker that is still alive, and
@@ -218,7 +280,7 @@ class AsyncpgConnector(BaseAsyncConnector):
         retried = False
         while True:
             try:
-                await self._on_pooled(execute)
+                await record()
                 return
             except exceptions.ConnectorException as exc:
                 if retried and _ALREADY_RECORDED in str(exc):

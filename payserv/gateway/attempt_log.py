@@ -9,23 +9,14 @@ attempt is written at once, so nothing waits for a batch to fill.
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from dataclasses import dataclass
-
 import asyncpg
 
+from payserv.batching import Batcher
 from payserv.database import pooled_connection
 from payserv.gateway.webhooks import AttemptResult, DeliveryTarget, release
 from payserv.queries import query
 
-
-@dataclass(frozen=True)
-class _Attempt:
-    target: DeliveryTarget
-    number: int
-    result: AttemptResult
-    recorded: asyncio.Future[bool]
+_Attempt = tuple[DeliveryTarget, int, AttemptResult]
 
 
 class AttemptLog:
@@ -33,57 +24,35 @@ class AttemptLog:
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
-        self._waiting: list[_Attempt] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._batcher: Batcher[_Attempt, bool] = Batcher(self._write, name="payserv-attempt-log")
 
     async def record(self, target: DeliveryTarget, number: int, result: AttemptResult) -> bool:
         """Record attempt ``number`` and end its lease; False when it was stale.
 
         Stale: a manual retry reset the row meanwhile (or a twin ran after an expired
-        lease), so the row is not changed, only its lease ended.
+        lease), so the row is not changed, only its lease ended. An attempt cancelled now
+        (shutdown) still gets written with its batch.
         """
-        recorded: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        # Marks a failure retrieved for a caller cancelled meanwhile (awaiting still raises).
-        recorded.add_done_callback(lambda done: done.cancelled() or done.exception())
-        self._waiting.append(_Attempt(target, number, result, recorded))
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._write_all(), name="payserv-attempt-log")
-        # Shielded: an attempt cancelled now (shutdown) still gets written with its batch.
-        return await asyncio.shield(recorded)
+        return await self._batcher.submit((target, number, result))
 
-    async def _write_all(self) -> None:
-        try:
-            while self._waiting:
-                batch, self._waiting = self._waiting, []
-                try:
-                    written = await self._write(batch)
-                except Exception as exc:
-                    for attempt in batch:
-                        attempt.recorded.set_exception(exc)
-                else:
-                    for attempt in batch:
-                        attempt.recorded.set_result(attempt.target.id in written)
-        finally:
-            self._writer = None
-
-    async def _write(self, batch: list[_Attempt]) -> set[uuid.UUID]:
-        """One UPDATE for the batch; the ids it recorded. Stale ones get their lease ended."""
+    async def _write(self, batch: list[_Attempt]) -> list[bool | Exception]:
+        """One UPDATE for the batch; whether each was recorded. Stale ones get their lease ended."""
         async with pooled_connection(self.pool) as conn:
             rows = await conn.fetch(
                 query("gateway_webhooks_record_attempts"),
-                [a.target.id for a in batch],
-                [a.target.generation for a in batch],
-                [a.number for a in batch],
-                [a.result.status for a in batch],
-                [a.result.response_code for a in batch],
-                [a.result.error for a in batch],
-                [a.result.next_in for a in batch],
+                [target.id for target, _, _ in batch],
+                [target.generation for target, _, _ in batch],
+                [number for _, number, _ in batch],
+                [result.status for _, _, result in batch],
+                [result.response_code for _, _, result in batch],
+                [result.error for _, _, result in batch],
+                [result.next_in for _, _, result in batch],
             )
             written = {row["id"] for row in rows}
-            stale = [a.target.id for a in batch if a.target.id not in written]
+            stale = [target.id for target, _, _ in batch if target.id not in written]
             if stale:
                 await release(conn, stale)
-        return written
+        return [target.id in written for target, _, _ in batch]
 
 
 # By id(pool): asyncpg pools take no weak references. Each entry holds its pool, so an id is
