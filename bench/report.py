@@ -170,7 +170,7 @@ def rows(results: dict[str, Any]) -> list[Row]:
             job["psycopg"]["jobs_per_s"],
         ),
         Row(
-            "No-op job run (payserv's worker: a fetch fills every free slot)",
+            "No-op job run (payserv's worker)",
             "jobs/s",
             job["payserv_worker"]["jobs_per_s"],
             "Procrastinate's worker, same connector",
