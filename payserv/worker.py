@@ -50,13 +50,15 @@ class BatchFetchWorker(worker.Worker):
             slots = await self._take_free_slots()
             if not slots:
                 return  # stopping
+            # Cleared before the fetch, not after (as Procrastinate does): a job committed
+            # while the fetch runs may be missed by its snapshot, and its NOTIFY, arriving
+            # meanwhile, must then wake the next fetch instead of being cleared away.
+            self._new_job_event.clear()
             try:
                 fetched = await self._fetch_jobs(slots)
             except BaseException:
                 self._release_slots(slots)
                 raise
-            finally:
-                self._new_job_event.clear()
             self._release_slots(slots - len(fetched))
             # Started even when stopping: they are "doing" now, and the shutdown waits for them.
             for job in fetched:

@@ -10,11 +10,12 @@ from typing import Any
 
 import asyncpg
 import pytest
+from procrastinate import jobs
 
 from payserv.connector import AsyncpgConnector
 from payserv.queue import JobDeps, JobSpec, defer
 from payserv.settings import Settings
-from payserv.worker import FETCH_JOBS
+from payserv.worker import FETCH_JOBS, BatchFetchWorker
 from tests.helpers.worker_stack import running_worker
 
 RUNNING: dict[str, int] = {}
@@ -87,6 +88,47 @@ async def test_jobs_one_at_a_time_cost_no_extra_fetches(
     # a worker fetching one job per round trip sends a second fetch to find that out.
     assert len(fetches) == 1 + 5, fetches
     assert all(asked == quiet.worker_concurrency for asked, _ in fetches), fetches
+
+
+async def test_a_job_committed_during_a_fetch_is_fetched_without_waiting_for_the_poll(
+    settings: Settings, dsn: str, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fetches: list[tuple[int, int]] = []
+    watch_fetches(monkeypatch, fetches)
+    holding, release = asyncio.Event(), asyncio.Event()
+    hold_next = False
+    original = BatchFetchWorker._fetch_jobs
+
+    async def held(self: BatchFetchWorker, wanted: int) -> list[jobs.Job]:
+        # Keeps one fetch open after its statement ran (its snapshot is taken).
+        nonlocal hold_next
+        fetched = await original(self, wanted)
+        if hold_next:
+            hold_next = False
+            holding.set()
+            await release.wait()
+        return fetched
+
+    monkeypatch.setattr(BatchFetchWorker, "_fetch_jobs", held)
+    # Polling every 60 s: only a NOTIFY can start the second job within the wait below.
+    quiet = replace(settings, worker_poll_interval=60.0)
+    marker = f"during-{uuid.uuid4()}"
+    RUNNING[marker] = MOST_RUNNING[marker] = 0
+    RELEASE[marker], DONE[marker] = asyncio.Event(), asyncio.Queue()
+    RELEASE[marker].set()
+    async with running_worker(quiet, dsn, [GATED]) as (queue, _runner):
+        await _until(lambda: len(fetches) >= 1)  # the worker's first look at an empty queue
+        await asyncio.sleep(0.5)  # and the one its LISTEN connection's wake-up causes
+        hold_next = True
+        async with db.transaction():
+            await defer(db, queue, "tests.gated", marker=marker)
+        await asyncio.wait_for(holding.wait(), timeout=10)
+        async with db.transaction():
+            await defer(db, queue, "tests.gated", marker=marker)
+        await asyncio.sleep(0.3)  # its NOTIFY arrives while the first fetch is still open
+        release.set()
+        for _ in range(2):
+            await asyncio.wait_for(DONE[marker].get(), timeout=5)
 
 
 def watch_fetches(monkeypatch: pytest.MonkeyPatch, fetches: list[tuple[int, int]]) -> None:
