@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from dataclasses import replace
 from typing import Any
 
@@ -45,7 +44,7 @@ async def test_concurrent_attempts_are_recorded_together_and_stale_ones_only_rel
     statements = 0
     write = AttemptLog._write
 
-    async def counted(self: AttemptLog, batch: list[Any]) -> set[uuid.UUID]:
+    async def counted(self: AttemptLog, batch: list[Any]) -> list[bool | Exception]:
         nonlocal statements
         statements += 1
         return await write(self, batch)
