@@ -36,12 +36,20 @@ async def gated(deps: JobDeps, marker: str) -> None:
 GATED = JobSpec(name="tests.gated", function=gated)
 
 
+def new_marker(prefix: str, *, gate_open: bool) -> str:
+    """A marker for this test's gated jobs; with ``gate_open`` they end as soon as they run."""
+    marker = f"{prefix}-{uuid.uuid4()}"
+    RUNNING[marker] = MOST_RUNNING[marker] = 0
+    RELEASE[marker], DONE[marker] = asyncio.Event(), asyncio.Queue()
+    if gate_open:
+        RELEASE[marker].set()
+    return marker
+
+
 async def test_one_fetch_fills_the_free_slots_and_slots_bound_the_running_jobs(
     settings: Settings, dsn: str, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    marker = f"gated-{uuid.uuid4()}"
-    RUNNING[marker] = MOST_RUNNING[marker] = 0
-    RELEASE[marker], DONE[marker] = asyncio.Event(), asyncio.Queue()
+    marker = new_marker("gated", gate_open=False)
     fetches: list[tuple[int, int]] = []  # (jobs asked for, jobs fetched)
     watch_fetches(monkeypatch, fetches)
     three_slots = replace(settings, worker_concurrency=3, worker_poll_interval=0.1)
@@ -73,10 +81,7 @@ async def test_jobs_one_at_a_time_cost_no_extra_fetches(
     watch_fetches(monkeypatch, fetches)
     # Polling every 60 s: each job is fetched when its NOTIFY wakes the worker.
     quiet = replace(settings, worker_poll_interval=60.0)
-    marker = f"one-{uuid.uuid4()}"
-    RUNNING[marker] = MOST_RUNNING[marker] = 0
-    RELEASE[marker], DONE[marker] = asyncio.Event(), asyncio.Queue()
-    RELEASE[marker].set()
+    marker = new_marker("one", gate_open=True)
     async with running_worker(quiet, dsn, [GATED]) as (queue, _runner):
         await _until(lambda: len(fetches) >= 1)  # the worker's first look at an empty queue
         for _ in range(5):
@@ -112,10 +117,7 @@ async def test_a_job_committed_during_a_fetch_is_fetched_without_waiting_for_the
     monkeypatch.setattr(BatchFetchWorker, "_fetch_jobs", held)
     # Polling every 60 s: only a NOTIFY can start the second job within the wait below.
     quiet = replace(settings, worker_poll_interval=60.0)
-    marker = f"during-{uuid.uuid4()}"
-    RUNNING[marker] = MOST_RUNNING[marker] = 0
-    RELEASE[marker], DONE[marker] = asyncio.Event(), asyncio.Queue()
-    RELEASE[marker].set()
+    marker = new_marker("during", gate_open=True)
     async with running_worker(quiet, dsn, [GATED]) as (queue, _runner):
         await _until(lambda: len(fetches) >= 1)  # the worker's first look at an empty queue
         await asyncio.sleep(0.5)  # and the one its LISTEN connection's wake-up causes
