@@ -69,9 +69,8 @@ async def order_merchant_id(conn: asyncpg.Connection, order_id: str) -> uuid.UUI
 
 async def get_public_payment(conn: asyncpg.Connection, payment_id: str) -> dict[str, Any]:
     """``GET /api/v1/payments/{id}/public``: any merchant's payment without VPA or card data."""
-    # The job's lookup is the one unscoped read of a payment: the same row, no second query.
     payment = await fetch_one(
-        conn, Payment, "gateway_payment_for_job", payment_id, missing="payment not found"
+        conn, Payment, "gateway_public_payment", payment_id, missing="payment not found"
     )
     return {
         "id": payment.id,

@@ -96,10 +96,6 @@ SELECT payment.* FROM locked_order LEFT JOIN payment ON true;
 -- $1 payment id, $2 merchant_id (someone else's payment is not found).
 SELECT * FROM gateway_payments WHERE id = $1 AND merchant_id = $2;
 
--- name: gateway_payment_for_job
--- $1 payment id. Jobs are not scoped to a merchant: they act on the row they were given.
-SELECT * FROM gateway_payments WHERE id = $1;
-
 -- name: gateway_lock_payment
 -- $1 payment id, $2 merchant_id. The payment row lock serializes refunds and captures
 -- of one payment, so that concurrent refunds can never exceed it.
@@ -174,6 +170,10 @@ SELECT o.id, o.merchant_id, o.amount, o.currency, o.status, m.email AS merchant_
         WHERE p.order_id = o.id AND p.status = 'success' LIMIT 1) AS paid_payment_id
 FROM gateway_orders o JOIN merchants m ON m.id = o.merchant_id
 WHERE o.id = $1;
+
+-- name: gateway_public_payment
+-- $1 payment id. Any merchant's payment (the checkout shows only its public fields).
+SELECT * FROM gateway_payments WHERE id = $1;
 
 -- ----- refunds -----
 
